@@ -1,0 +1,1 @@
+"""The shared record: accounts, contacts, deals, activities and the stage history."""

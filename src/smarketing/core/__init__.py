@@ -1,0 +1,1 @@
+"""Shared base pieces used by every domain app. No domain models live here."""

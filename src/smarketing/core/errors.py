@@ -1,0 +1,46 @@
+"""The base class of every error a user can cause.
+
+Domain code raises :class:`DomainError` subclasses with a stable ``code``; the web layer shows
+``message`` next to ``field``, the API maps them to 4xx ``{code, message, field}``.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An error a user can cause and fix, with a stable machine-readable code."""
+
+    code: str = "invalid"
+    status: int = 400
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.field = field
+
+    def as_dict(self) -> dict[str, str | None]:
+        """Return the error as the API's ``{code, message, field}`` body."""
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class PermissionDeniedError(DomainError):
+    """The acting user's role does not allow this action."""
+
+    code = "permission_denied"
+    status = 403
+
+
+class NotFoundError(DomainError):
+    """The record asked for does not exist (or is not visible to the user)."""
+
+    code = "not_found"
+    status = 404
+
+
+class ConflictError(DomainError):
+    """The action conflicts with the current state (duplicate, concurrent change)."""
+
+    code = "conflict"
+    status = 409

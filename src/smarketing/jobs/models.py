@@ -1,0 +1,1 @@
+"""Models of the worker: live workers (leases), periodic schedules and the outbox."""

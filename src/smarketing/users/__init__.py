@@ -1,0 +1,1 @@
+"""People who use Smarketing, their roles and what each role may do."""

@@ -1,0 +1,84 @@
+"""The roles, defined once, and what each may do.
+
+Pages, API operations and services all ask :func:`user_can` / :func:`ensure_can`; menus only
+hide what these already refuse.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from smarketing.core.errors import PermissionDeniedError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from smarketing.users.models import User
+
+
+class Role(models.TextChoices):
+    """A person's job in the revenue team."""
+
+    MARKETING_USER = "marketing_user", _("Marketing user")
+    MARKETING_MANAGER = "marketing_manager", _("Marketing manager")
+    SALES_REP = "sales_rep", _("Sales rep")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
+    MANAGEMENT = "management", _("Management")
+    ADMIN = "admin", _("Administrator")
+
+
+class Capability(StrEnum):
+    """Something a role may do. Checked in services and views."""
+
+    VIEW_RECORDS = "view_records"
+    EDIT_CONTACTS = "edit_contacts"
+    CHANGE_STAGE = "change_stage"
+    REINSTATE_DISQUALIFIED = "reinstate_disqualified"
+    EDIT_DEALS = "edit_deals"
+    LOG_ACTIVITY = "log_activity"
+    MANAGE_USERS = "manage_users"
+    ACCESS_ADMIN = "access_admin"
+
+
+_WORKERS = {
+    Capability.VIEW_RECORDS,
+    Capability.EDIT_CONTACTS,
+    Capability.CHANGE_STAGE,
+    Capability.LOG_ACTIVITY,
+}
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.MARKETING_USER: frozenset(_WORKERS),
+    Role.MARKETING_MANAGER: frozenset(_WORKERS | {Capability.REINSTATE_DISQUALIFIED}),
+    Role.SALES_REP: frozenset(_WORKERS | {Capability.EDIT_DEALS}),
+    Role.SALES_MANAGER: frozenset(
+        _WORKERS | {Capability.EDIT_DEALS, Capability.REINSTATE_DISQUALIFIED}
+    ),
+    Role.MANAGEMENT: frozenset({Capability.VIEW_RECORDS}),
+    Role.ADMIN: frozenset(Capability),
+}
+
+MANAGER_ROLES = frozenset({Role.MARKETING_MANAGER, Role.SALES_MANAGER, Role.ADMIN})
+SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER})
+MARKETING_ROLES = frozenset({Role.MARKETING_USER, Role.MARKETING_MANAGER})
+
+
+def user_can(user: User | AnonymousUser | None, capability: Capability) -> bool:
+    """Return whether ``user`` is active and its role grants ``capability``."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return capability in ROLE_CAPABILITIES.get(Role(user.role), frozenset())
+
+
+def ensure_can(user: User | AnonymousUser | None, capability: Capability) -> None:
+    """Raise :class:`PermissionDeniedError` unless ``user`` has ``capability``."""
+    if not user_can(user, capability):
+        raise PermissionDeniedError(
+            _("Your role does not allow this action (%(capability)s).")
+            % {"capability": capability.value},
+            code="permission_denied",
+        )

@@ -1,0 +1,1 @@
+"""Pages for people: server-rendered templates, htmx where interaction helps."""
