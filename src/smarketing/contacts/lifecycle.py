@@ -73,3 +73,27 @@ def rule_for(from_stage: str, to_stage: str) -> Move | None:
 def allowed_targets(from_stage: str) -> list[S]:
     """Return every stage the table allows from ``from_stage``, in funnel order."""
     return [target for target in S if rule_for(from_stage, target) is not None]
+
+
+def check_move(from_stage: str, to_stage: str, *, actor_is_manager: bool) -> Move:
+    """Return the move allowed for ``from_stage`` → ``to_stage`` or raise :class:`StageChangeError`.
+
+    ``actor_is_manager`` is False for the system (imports, rules) and for non-manager roles.
+    The single-contact service and every bulk path call this, so the rules exist once.
+    """
+    move = rule_for(from_stage, to_stage)
+    if move is None:
+        if from_stage == to_stage:
+            raise StageChangeError(
+                f"The contact is already at stage {to_stage}.", code="stage_unchanged", field="stage"
+            )
+        raise StageChangeError(
+            f"A contact cannot move from {from_stage} to {to_stage}.", field="stage"
+        )
+    if move.manager_only and not actor_is_manager:
+        raise StageChangeError(
+            f"Only a manager can move a contact from {from_stage} to {to_stage}.",
+            code="stage_transition_requires_manager",
+            field="stage",
+        )
+    return move
