@@ -1,0 +1,135 @@
+"""Stage changes: the one function for a contact, and its bulk variant for imports and demo data.
+
+Both check every move with :func:`smarketing.contacts.lifecycle.check_move`; the table exists once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+
+from django.db import transaction
+from django.utils import timezone
+
+from smarketing.contacts import lifecycle
+from smarketing.contacts.choices import TransitionSource
+from smarketing.contacts.models import Contact, StageTransition
+from smarketing.core.errors import ConflictError
+from smarketing.users.models import User
+from smarketing.users.roles import Capability, ensure_can, user_can
+
+
+def contact_stage_change(
+    *,
+    contact: Contact,
+    to_stage: str,
+    actor: User | None,
+    reason: str = "",
+    source: str = TransitionSource.MANUAL,
+    rule: str = "",
+    at: datetime | None = None,
+) -> StageTransition:
+    """Move ``contact`` to ``to_stage`` if the lifecycle table allows it, and record who and why.
+
+    ``actor`` None is the system (rules, deals, imports): it may make every move of the table
+    except the manager-only ones. A refused move raises :class:`lifecycle.StageChangeError`
+    and writes nothing.
+    """
+    if actor is not None:
+        ensure_can(actor, Capability.CHANGE_STAGE)
+    from_stage = contact.lifecycle_stage
+    move = lifecycle.check_move(
+        from_stage, to_stage, actor_is_manager=user_can(actor, Capability.REINSTATE_DISQUALIFIED)
+    )
+    when = at or timezone.now()
+    with transaction.atomic():
+        updated = Contact.objects.filter(pk=contact.pk, lifecycle_stage=from_stage).update(
+            lifecycle_stage=to_stage, stage_changed_at=when, updated_at=timezone.now()
+        )
+        if updated != 1:
+            raise ConflictError(
+                "The contact's stage changed meanwhile; reload and try again.",
+                code="stage_changed_concurrently",
+                field="stage",
+            )
+        transition = StageTransition.objects.create(
+            contact=contact,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            at=when,
+            actor=actor,
+            reason=reason[:500],
+            source=source,
+            rule=rule[:100],
+            is_skip=move.is_skip,
+        )
+    contact.lifecycle_stage = to_stage
+    contact.stage_changed_at = when
+    return transition
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryStep:
+    """One step of a contact's history, for the bulk path. ``from_stage`` "" is the entry."""
+
+    contact_id: int
+    from_stage: str
+    to_stage: str
+    at: datetime
+    actor_id: int | None = None
+    actor_is_manager: bool = False
+    reason: str = ""
+    source: str = TransitionSource.IMPORT
+    rule: str = ""
+
+
+def history_step_check(step: HistoryStep) -> bool:
+    """Check one step against the lifecycle table; return whether it skips stages.
+
+    Entry steps (``from_stage`` "") are always allowed. Raises ``StageChangeError``.
+    """
+    if not step.from_stage:
+        return False
+    try:
+        move = lifecycle.check_move(
+            step.from_stage, step.to_stage, actor_is_manager=step.actor_is_manager
+        )
+    except lifecycle.StageChangeError as exc:
+        raise lifecycle.StageChangeError(
+            f"Contact {step.contact_id} at {step.at:%Y-%m-%d %H:%M}: {exc.message}",
+            code=exc.code,
+            field="stage",
+        ) from exc
+    return move.is_skip
+
+
+def stage_history_bulk_write(*, steps: Iterable[HistoryStep], batch_size: int = 5000) -> int:
+    """Write many history rows, each checked by the lifecycle table; return how many were written.
+
+    Steps are checked and inserted batch by batch, each batch in one transaction: an invalid
+    step raises ``StageChangeError`` naming the contact, and nothing of its batch is written.
+    The caller keeps ``Contact.lifecycle_stage`` equal to each contact's last step.
+    """
+    written = 0
+    iterator = iter(steps)
+    while batch := list(islice(iterator, batch_size)):
+        rows = [
+            StageTransition(
+                contact_id=step.contact_id,
+                from_stage=step.from_stage,
+                to_stage=step.to_stage,
+                at=step.at,
+                actor_id=step.actor_id,
+                reason=step.reason,
+                source=step.source,
+                rule=step.rule,
+                is_skip=history_step_check(step),
+            )
+            for step in batch
+        ]
+        with transaction.atomic():
+            StageTransition.objects.bulk_create(rows, batch_size=batch_size)
+        written += len(rows)
+    return written
