@@ -103,6 +103,7 @@ globals().update(config.email(EMAIL_URL))
 DEFAULT_FROM_EMAIL = config.env("DEFAULT_FROM_EMAIL", "Smarketing <smarketing@localhost>")
 
 TASK_QUEUE = config.env("TASK_QUEUE", "database")
+WORKER_LEASE_SECONDS = float(config.env("WORKER_LEASE_SECONDS", "30"))
 if TASK_QUEUE == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 elif TASK_QUEUE.startswith(("redis://", "rediss://")):

@@ -2,6 +2,7 @@
 
 Each subcommand module exposes ``register(subparsers)`` which adds its parser and sets
 ``func`` to a callable taking the parsed ``argparse.Namespace`` and returning an exit code.
+Problems the user can fix are printed as one line on stderr, without a traceback.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("serve", "worker", "demo", "migrate", "createuser")
+from smarketing.cli.setup import CommandError
+
+SUBCOMMANDS = ("serve", "worker", "migrate", "createuser")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen subcommand."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    from smarketing.core.errors import DomainError
+
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(f"smarketing {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"smarketing {args.command}: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,51 @@
+"""``smarketing createuser``: add a person with a role."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+
+from smarketing.cli.setup import CommandError, database_check, django_start
+
+ROLES = ("marketing_user", "marketing_manager", "sales_rep", "sales_manager", "management", "admin")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "createuser", help="add a person with a role",
+        description="Create a user. The password is asked for, or read from an environment "
+        "variable with --password-env.",
+    )
+    parser.add_argument("username")
+    parser.add_argument("email")
+    parser.add_argument("--role", required=True, choices=ROLES, help="what the person does")
+    parser.add_argument("--manager", help="username of the manager (required for sales_rep)")
+    parser.add_argument("--first-name", default="")
+    parser.add_argument("--last-name", default="")
+    parser.add_argument("--password-env", metavar="VAR",
+                        help="read the password from this environment variable")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    django_start()
+    database_check(migrated=True)
+    from smarketing.users.models import User
+    from smarketing.users.services import user_create
+
+    if args.password_env:
+        password = os.environ.get(args.password_env, "")
+        if not password:
+            raise CommandError(f"The environment variable {args.password_env} is empty or unset.")
+    else:
+        password = getpass.getpass("Password: ")
+    manager = None
+    if args.manager:
+        manager = User.objects.filter(username=args.manager).first()
+        if manager is None:
+            raise CommandError(f"No user named {args.manager!r}: create the manager first.")
+    user = user_create(username=args.username, email=args.email, password=password, role=args.role,
+                       manager=manager, first_name=args.first_name, last_name=args.last_name)
+    print(f"Created {user.username} ({user.get_role_display()}).")
+    return 0

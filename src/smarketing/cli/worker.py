@@ -1,0 +1,46 @@
+"""``smarketing worker``: the background worker."""
+
+from __future__ import annotations
+
+import argparse
+
+from smarketing.cli.setup import database_check, django_start
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "worker", help="run the background worker",
+        description="Run background tasks and periodic jobs. Several workers may run at once. "
+        "With TASK_QUEUE=redis://... this runs an RQ worker plus the scheduler and outbox relay.",
+    )
+    parser.add_argument("--queue", default="default", help="queues to serve, comma-separated, "
+                        "'*' for all (default: %(default)s)")
+    parser.add_argument("--interval", type=float, default=1.0,
+                        help="seconds between polls when idle (default: %(default)s)")
+    parser.add_argument("--batch", action="store_true", help="run what is due, then exit")
+    parser.add_argument("--max-tasks", type=int, default=None, help="exit after this many tasks")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    django_start()
+    database_check(migrated=True)
+    from smarketing.jobs.durable import uses_database_queue
+
+    if not uses_database_queue():
+        from smarketing.jobs.rq import rq_worker_run
+
+        return rq_worker_run(interval=args.interval)
+    from django.utils.crypto import get_random_string
+
+    from smarketing.jobs.worker import DurableWorker
+
+    worker = DurableWorker(
+        queue_names=args.queue.split(","), interval=args.interval, batch=args.batch,
+        backend_name="default", startup_delay=False, max_tasks=args.max_tasks,
+        worker_id=get_random_string(32), excluded_queue_names=[],
+    )
+    worker.configure_signals()
+    print(f"Worker {worker.worker_id} started (queues: {args.queue}).", flush=True)
+    worker.run()
+    return 0

@@ -1,0 +1,31 @@
+"""Read-only admin of the worker's state."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from smarketing.jobs.models import OutboxEntry, Schedule, WorkerLease
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The worker writes these rows; people only read them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(WorkerLease)
+class WorkerLeaseAdmin(ReadOnlyAdmin):
+    list_display = ("worker_id", "hostname", "pid", "started_at", "heartbeat_at")
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(ReadOnlyAdmin):
+    list_display = ("name", "next_run_at", "last_run_at")
+
+
+@admin.register(OutboxEntry)
+class OutboxEntryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "task_path", "run_after", "created_at")

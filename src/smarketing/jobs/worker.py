@@ -1,0 +1,120 @@
+"""The worker process: django_tasks_db's worker plus leases, retries, recovery and schedules.
+
+See ``docs/worker.md`` and ``docs/adr/0002-task-queue-and-scheduler.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from django.db import close_old_connections, connection
+from django.db.utils import OperationalError
+from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from smarketing.jobs.durable import policy_for
+from smarketing.jobs.leases import (
+    lease_release,
+    lease_renew,
+    lease_seconds,
+    lease_take,
+    stale_tasks_recover,
+)
+from smarketing.jobs.schedule import schedules_tick
+
+logger = logging.getLogger("smarketing.worker")
+
+
+class Heartbeat(threading.Thread):
+    """Renews the worker's lease while it runs, also during a long task."""
+
+    def __init__(self, worker_id: str, every: float) -> None:
+        super().__init__(name="smarketing-heartbeat", daemon=True)
+        self.worker_id, self.every = worker_id, every
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            try:
+                lease_renew(self.worker_id)
+            except OperationalError:
+                logger.warning("Heartbeat failed; trying again in %.1f s", self.every)
+            finally:
+                connection.close()
+
+
+class DurableWorker(Worker):
+    """A database worker whose tasks survive crashes (leases) and failures (retries)."""
+
+    maintenance_every = 1.0
+
+    def run(self) -> None:
+        """Run tasks until stopped; recover stale tasks and fire schedules every second."""
+        lease_take(self.worker_id)
+        heartbeat = Heartbeat(self.worker_id, every=max(0.2, lease_seconds() / 4))
+        heartbeat.start()
+        last_maintenance = 0.0
+        try:
+            while self.running:
+                if time.monotonic() - last_maintenance >= self.maintenance_every:
+                    stale_tasks_recover()
+                    schedules_tick()
+                    last_maintenance = time.monotonic()
+                ran = self.claim_and_run()
+                if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                    return
+                if not ran:
+                    if self.batch:
+                        return
+                    close_old_connections()
+                    time.sleep(min(self.interval, self.maintenance_every))
+        finally:
+            heartbeat.stopped.set()
+            heartbeat.join(timeout=5)
+            lease_release(self.worker_id)
+
+    def claim_and_run(self) -> bool:
+        """Claim the next ready task and run it; return whether there was one."""
+        close_old_connections()
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            tasks = tasks.filter(queue_name__in=self.queue_names)
+        task_result = None
+        with exclusive_transaction(tasks.db):
+            try:
+                task_result = tasks.get_locked()
+                if task_result is not None:
+                    task_result.claim(self.worker_id)
+            except OperationalError as exc:
+                if not is_locked_database_exception(exc):
+                    raise
+                task_result = None
+        if task_result is None:
+            return False
+        self.run_task(task_result)
+        return True
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        """Run the task; on failure put it back with a backoff until its attempts run out."""
+        super().run_task(db_task_result)
+        if db_task_result.status != TaskResultStatus.FAILED:
+            return
+        policy = policy_for(db_task_result.task_path)
+        attempt = len(db_task_result.worker_ids)
+        if attempt >= policy.max_attempts:
+            logger.error("Task %s failed for good after %s attempts", db_task_result.pk, attempt)
+            return
+        delay = policy.delay(attempt)
+        DBTaskResult.objects.filter(pk=db_task_result.pk, status=TaskResultStatus.FAILED).update(
+            status=TaskResultStatus.READY,
+            run_after=timezone.now() + timedelta(seconds=delay),
+            finished_at=None,
+        )
+        logger.warning("Task %s failed (attempt %s); retrying in %.1f s", db_task_result.pk,
+                       attempt, delay)

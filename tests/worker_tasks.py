@@ -1,0 +1,40 @@
+"""Tasks used by the worker tests; importable by worker subprocesses through PYTHONPATH.
+
+``effect_record`` deliberately appends one row per committed run (no dedupe), so a test can
+count how many runs were committed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from smarketing.jobs.durable import durable_task
+
+
+@durable_task(max_attempts=5, base_delay=0.2)
+def effect_record(key: str) -> None:
+    """Append one effect row; blocks inside its transaction on the first run when asked."""
+    block = os.environ.get("SMK_TEST_BLOCK_DIR")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO test_effect (name) VALUES (%s)", [key])
+        if block and not (Path(block) / "started").exists():
+            (Path(block) / "started").write_text(str(os.getpid()))
+            time.sleep(120)
+
+
+@durable_task(max_attempts=3, base_delay=0.3)
+def flaky(key: str, fail_times: int) -> None:
+    """Record an attempt; fail while fewer than ``fail_times`` attempts were made."""
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO test_effect (name) VALUES (%s)", [f"attempt:{key}"])
+        cursor.execute("SELECT COUNT(*) FROM test_effect WHERE name = %s", [f"attempt:{key}"])
+        attempts = cursor.fetchone()[0]
+    if attempts <= fail_times:
+        raise RuntimeError(f"failing on purpose (attempt {attempts})")
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO test_effect (name) VALUES (%s)", [key])
