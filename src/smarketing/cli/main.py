@@ -13,7 +13,7 @@ import sys
 
 from smarketing.cli.setup import CommandError
 
-SUBCOMMANDS = ("serve", "worker", "migrate", "createuser")
+SUBCOMMANDS = ("serve", "worker", "demo", "migrate", "createuser")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,90 @@
+"""``smarketing demo``: generate the demo company, then run the web server and the worker."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+from smarketing.cli.setup import database_check, django_start
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="generate demo data and run the web server and worker",
+        description="Create the data folder, migrate, generate a year of a demo company "
+        "(once), then run the web server and the worker together until Ctrl+C.",
+    )
+    parser.add_argument("--contacts", type=int, default=5000, help="contacts to generate "
+                        "(default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="web port (default: %(default)s)")
+    parser.add_argument("--no-serve", action="store_true", help="generate the data, then exit")
+    parser.set_defaults(func=run)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    print(f"\r  {stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done:>9,}/{total:,}",
+          end="\n" if done >= total else "", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    django_start()
+    database_check(migrated=False)
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from smarketing.demo import data, generate
+    from smarketing.users.models import User
+
+    print(f"Data folder: {settings.DATA_DIR}", flush=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    if User.objects.exists():
+        print("Demo data already present: keeping it.", flush=True)
+    else:
+        print(f"Generating the demo company ({args.contacts:,} contacts)…", flush=True)
+        started = time.monotonic()
+        summary = generate(contacts=args.contacts, seed=args.seed, progress=_progress)
+        counts = ", ".join(f"{n:,} {name}" for name, n in summary.counts.items())
+        print(f"Generated {counts} in {time.monotonic() - started:.1f} s.", flush=True)
+    logins = User.objects.order_by("id").values_list("username", "role")
+    if args.no_serve:
+        return 0
+    return _serve(args.port, [(u, r) for u, r in logins], data.PASSWORD)
+
+
+def _serve(port: int, logins: list[tuple[str, str]], password: str) -> int:
+    base = [sys.executable, "-m", "smarketing"]
+    children = [
+        subprocess.Popen([*base, "serve", "--port", str(port)]),
+        subprocess.Popen([*base, "worker"]),
+    ]
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"\nSmarketing is running at http://127.0.0.1:{port}/  (Ctrl+C to stop)")
+    print(f"Demo logins (password for all: {password}):")
+    for username, role in logins:
+        print(f"  {username:<10} {role}")
+    sys.stdout.flush()
+    while not stopping and all(child.poll() is None for child in children):
+        time.sleep(0.2)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return 0 if stopping else 1

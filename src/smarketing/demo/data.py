@@ -1,0 +1,67 @@
+"""Vocabulary of the demo company: people, sectors, personas, titles."""
+
+from __future__ import annotations
+
+COMPANY = "Nuage Logiciel"
+PASSWORD = "demo-smarketing"
+
+# username, first, last, role, manager username
+TEAM = [
+    ("admin", "Alex", "Admin", "admin", None),
+    ("claire", "Claire", "Fontaine", "management", None),
+    ("camille", "Camille", "Martin", "marketing_manager", None),
+    ("lucas", "Lucas", "Bernard", "marketing_user", None),
+    ("emma", "Emma", "Petit", "marketing_user", None),
+    ("sophie", "Sophie", "Durand", "sales_manager", None),
+    ("thomas", "Thomas", "Moreau", "sales_rep", "sophie"),
+    ("julie", "Julie", "Laurent", "sales_rep", "sophie"),
+    ("antoine", "Antoine", "Roux", "sales_rep", "sophie"),
+    ("ines", "Inès", "Garnier", "sales_rep", "sophie"),
+]
+
+FIRST_NAMES = [
+    "Élodie", "Hélène", "Chloé", "Léa", "Manon", "Inès", "Zoé", "Anaïs", "Céline", "Margaux",
+    "Nathalie", "Isabelle", "Sandrine", "Aurélie", "Camille", "Pauline", "Mathilde", "Agnès",
+    "Jérôme", "François", "Stéphane", "Sébastien", "Benoît", "Grégoire", "Théo", "Hugo",
+    "Louis", "Arthur", "Nicolas", "Julien", "Olivier", "Mathieu", "Raphaël", "Noël", "Yann",
+    "Karim", "Mehdi", "Sofia", "Lars", "Jan", "Anna", "Marco", "Lucía", "Pedro", "Emily", "James",
+]
+LAST_NAMES = [
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
+    "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
+    "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet",
+    "François", "Martinez", "Légaré", "Côté", "Gagné", "Müller", "Schmidt", "Janssens", "Peeters",
+    "Rossi", "Fernández", "Smith", "Brown", "Benali", "Nguyen", "Kowalski", "Faure", "Chevalier",
+]
+COMPANY_WORDS = [
+    "Alpha", "Atlas", "Azur", "Boréal", "Cap", "Cèdre", "Delta", "Éole", "Horizon", "Iris",
+    "Lumière", "Mistral", "Nova", "Orion", "Phare", "Quartz", "Rive", "Saphir", "Sextant", "Vega",
+    "Vertex", "Zénith", "Ancre", "Granit", "Hélios", "Lynx", "Opale", "Pivot", "Roc", "Signal",
+]
+COMPANY_SUFFIXES = ["Industrie", "Conseil", "Logistique", "Santé", "Finance", "Distribution",
+                    "Services", "Énergie", "Immobilier", "Technologies", "Groupe", "Solutions"]
+SECTORS = ["manufacturing", "business services", "logistics", "healthcare", "financial services",
+           "retail", "energy", "real estate", "software", "public sector"]
+COUNTRIES = ["FR"] * 14 + ["BE", "BE", "CH", "CA", "LU", "DE", "ES", "GB"]
+SIZE_BANDS = ["1-10", "11-50", "11-50", "51-200", "51-200", "51-200", "201-1000", "201-1000",
+              "1001-5000", "5000+"]
+SOURCES = ["website"] * 5 + ["form"] * 4 + ["webinar"] * 2 + ["event", "paid", "paid", "referral",
+                                                                 "partner"]
+
+# persona name → job titles
+PERSONAS = {
+    "CFO of a mid-size company": ["Directeur financier", "Directrice administrative et financière",
+                                  "CFO", "Responsable financier"],
+    "Head of operations": ["Directeur des opérations", "Head of Operations", "Responsable supply chain"],
+    "IT director": ["DSI", "Directrice des systèmes d'information", "IT Manager", "CTO"],
+    "Small-business owner": ["Gérant", "Fondatrice", "CEO", "Dirigeant"],
+}
+OTHER_TITLES = ["Comptable", "Assistante de direction", "Stagiaire", "Chargé de mission",
+                "Consultant", "Étudiant", "Office manager", "Contrôleur de gestion"]
+ACTIVITY_SUBJECTS = {
+    "call": ["Appel de découverte", "Relance téléphonique", "Qualification du besoin"],
+    "meeting": ["Démo produit", "Atelier cadrage", "Réunion budget"],
+    "email": ["Envoi de la proposition", "Cas client envoyé", "Suite à notre échange"],
+    "note": ["Budget validé pour T3", "Décideur : DAF", "Concurrent en place"],
+}
+LOST_REASONS = ["price", "price", "competitor", "competitor", "no_decision", "timing", "product_fit"]

@@ -1,0 +1,82 @@
+"""One contact's year in the funnel: the stage path, its deal and activities (pure, seeded)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+Step = tuple[str, datetime]
+
+
+@dataclass
+class Journey:
+    """What happened to one contact: its stages over time and, if any, its deal."""
+
+    path: list[Step]
+    deal_status: str = ""
+    deal_opened_at: datetime | None = None
+    deal_closed_at: datetime | None = None
+    amount: Decimal = Decimal(0)
+    lost_reason: str = ""
+    activities: list[tuple[str, datetime]] = field(default_factory=list)
+
+
+def _later(rng: random.Random, at: datetime, now: datetime, low: float, high: float) -> datetime | None:
+    step = at + timedelta(days=rng.uniform(low, high), minutes=rng.randint(0, 600))
+    return step if step < now else None
+
+
+def journey(rng: random.Random, created: datetime, now: datetime, outbound: bool) -> Journey:
+    """Draw a realistic path: many leads, fewer MQLs, SALs, SQLs, opportunities and customers."""
+    first = "lead" if outbound or rng.random() < 0.85 else "subscriber"
+    path: list[Step] = [(first, created)]
+    stage, at = first, created
+
+    def go(to: str, low: float, high: float) -> bool:
+        nonlocal stage, at
+        nxt = _later(rng, at, now, low, high)
+        if nxt is None:
+            return False
+        stage, at = to, nxt
+        path.append((to, at))
+        return True
+
+    if stage == "subscriber" and not (rng.random() < 0.5 and go("lead", 3, 40)):
+        return Journey(path)
+    if outbound:
+        go("sql", 1, 10)  # a sales-sourced contact skips straight to SQL
+    elif rng.random() < 0.38:
+        if not go("mql", 2, 60):
+            return Journey(path)
+        roll = rng.random()
+        if roll < 0.12:
+            go("disqualified", 0.1, 3)
+        elif roll < 0.30:
+            if go("nurturing", 0.1, 5) and rng.random() < 0.2:
+                go("mql", 20, 90)
+        if stage == "mql" and go("sal", 0.05, 2) and rng.random() < 0.65:
+            go("sql", 2, 20)
+        elif stage == "sal" and rng.random() < 0.5:
+            go("nurturing", 3, 20)
+    elif rng.random() < 0.04:
+        go("disqualified", 1, 30)
+    result = Journey(path)
+    if stage == "sql" and rng.random() < 0.6 and go("opportunity", 3, 25):
+        result.deal_opened_at = at
+        result.amount = Decimal(rng.randrange(30, 900) * 100)
+        if rng.random() < 0.35 and go("customer", 15, 90):
+            result.deal_status, result.deal_closed_at = "won", at
+        elif stage == "opportunity" and rng.random() < 0.75 and go("nurturing", 15, 90):
+            result.deal_status, result.deal_closed_at = "lost", at
+            result.lost_reason = rng.choice(["price", "competitor", "no_decision", "timing"])
+        else:
+            result.deal_status = "open"
+    worked = [when for name, when in path if name in {"sal", "sql", "opportunity"}]
+    for when in worked:
+        for _ in range(rng.randint(1, 3)):
+            moment = when + timedelta(hours=rng.uniform(1, 240))
+            if moment < now:
+                result.activities.append((rng.choice(["call", "meeting", "email", "note"]), moment))
+    return result
