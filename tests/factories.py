@@ -23,6 +23,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     role = Role.MARKETING_USER
+    is_staff = factory.LazyAttribute(lambda u: u.role == Role.ADMIN)
+    is_superuser = factory.LazyAttribute(lambda u: u.role == Role.ADMIN)
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
 
     @factory.post_generation

@@ -1,7 +1,19 @@
 """Root URL configuration."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import include, path
+
+from smarketing.users.roles import Capability, user_can
+
+
+def _admin_allowed(request: HttpRequest) -> bool:
+    """The Django admin is for the admin role (the role table), not for every staff flag."""
+    return user_can(request.user, Capability.ACCESS_ADMIN) and request.user.is_staff
+
+
+admin.site.has_permission = _admin_allowed  # type: ignore[method-assign]
+admin.site.site_header = "Smarketing"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

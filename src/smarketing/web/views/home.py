@@ -1,4 +1,4 @@
-"""Views of the web shell."""
+"""The home page."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse

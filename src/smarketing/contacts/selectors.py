@@ -1,0 +1,96 @@
+"""Reads of the shared record for pages and the API: bounded queries, keyset pagination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from smarketing.contacts.models import Activity, Contact, Deal, StageTransition
+from smarketing.core.text import email_normalize, prefix_upper_bound, search_key
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ContactPage:
+    """One page of contacts and the cursors around it."""
+
+    contacts: list[Contact]
+    next_after: int | None
+    previous_before: int | None
+
+
+def _search(query: str) -> Q:
+    """Prefix search on the normalised email and on the folded name (both indexed)."""
+    email, name = email_normalize(query), search_key(query)
+    condition = Q(email_normalized__gte=email, email_normalized__lt=prefix_upper_bound(email))
+    if name:
+        condition |= Q(search_name__gte=name, search_name__lt=prefix_upper_bound(name))
+    return condition
+
+
+def contact_list_page(
+    *,
+    query: str = "",
+    stage: str = "",
+    owner_id: int | None = None,
+    source: str = "",
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> ContactPage:
+    """Return contacts newest first, filtered, ``limit`` at a time after/before a cursor id."""
+    rows: QuerySet[Contact] = Contact.objects.select_related("account", "owner")
+    if query.strip():
+        rows = rows.filter(_search(query.strip()))
+    if stage:
+        rows = rows.filter(lifecycle_stage=stage)
+    if owner_id:
+        rows = rows.filter(owner_id=owner_id)
+    if source:
+        rows = rows.filter(source=source)
+    if before is not None:
+        page = list(rows.filter(id__gt=before).order_by("id")[: limit + 1])
+        has_more = len(page) > limit
+        page = list(reversed(page[:limit]))
+        return ContactPage(
+            contacts=page,
+            next_after=page[-1].pk if page else None,
+            previous_before=page[0].pk if page and has_more else None,
+        )
+    if after is not None:
+        rows = rows.filter(id__lt=after)
+    page = list(rows.order_by("-id")[: limit + 1])
+    has_more = len(page) > limit
+    page = page[:limit]
+    return ContactPage(
+        contacts=page,
+        next_after=page[-1].pk if page and has_more else None,
+        previous_before=page[0].pk if page and after is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class ContactDetail:
+    """Everything the contact page shows."""
+
+    contact: Contact
+    history: list[StageTransition]
+    activities: list[Activity]
+    deals: list[Deal]
+
+
+def contact_detail(*, contact_id: int) -> ContactDetail | None:
+    """Return a contact with its history, latest activities and deals; None if unknown."""
+    contact = Contact.objects.select_related("account", "owner").filter(pk=contact_id).first()
+    if contact is None:
+        return None
+    history = list(
+        StageTransition.objects.filter(contact=contact).select_related("actor").order_by("at", "id")
+    )
+    activities = list(
+        Activity.objects.filter(contact=contact).select_related("author").order_by("-occurred_at")[:50]
+    )
+    deals = list(Deal.objects.filter(contact=contact).select_related("owner").order_by("-created_at"))
+    return ContactDetail(contact=contact, history=history, activities=activities, deals=deals)

@@ -1,0 +1,55 @@
+"""The pages of the web shell and the capability each needs: one registry for menus and checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from smarketing.users.roles import Capability, user_can
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page in the menu, with the capability a user needs to open it."""
+
+    url_name: str
+    label: str | Promise
+    capability: Capability
+
+
+MENU = [
+    Page("contact_list", _("Contacts"), Capability.VIEW_RECORDS),
+]
+
+
+def menu_for(user: Any) -> list[Page]:
+    """The menu entries ``user`` may open."""
+    return [page for page in MENU if user_can(user, page.capability)]
+
+
+View = Callable[..., HttpResponse]
+
+
+def requires(capability: Capability) -> Callable[[View], View]:
+    """Decorate a view: anonymous → login page, logged in without ``capability`` → 403."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user_can(request.user, capability):
+                raise PermissionDenied(capability.value)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate

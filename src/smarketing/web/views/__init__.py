@@ -1,0 +1,1 @@
+"""Views of the web shell, one module per area."""

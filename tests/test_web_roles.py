@@ -1,0 +1,61 @@
+"""Every page with every role: 200, 403 or the login page exactly as the role table says."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["marketing_user", "marketing_manager", "sales_rep", "sales_manager", "management", "admin"]
+# page → the roles that get 200; every other logged-in role gets 403, anonymous the login page.
+EXPECTED = {
+    "/contacts/": set(ROLES),
+    "/contacts/{contact}/": set(ROLES),
+    "/contacts/?q=ma&stage=lead": set(ROLES),
+    "/admin/": {"admin"},
+}
+
+
+def _login_status(client: Client, url: str) -> int:
+    response = client.get(url)
+    if response.status_code == 302 and "/login/" in response["Location"]:
+        return 302
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_every_page_answers_as_the_role_table_says(role: str, users_by_role: dict) -> None:
+    # given a contact and a client for the role
+    contact = ContactFactory()
+    client = Client()
+    if role != "anonymous":
+        client.force_login(users_by_role[role])
+    for pattern, allowed in EXPECTED.items():
+        url = pattern.format(contact=contact.pk)
+        # when the page is opened
+        status = _login_status(client, url)
+        # then
+        if role == "anonymous":
+            assert status == 302, url
+        elif url.startswith("/admin/"):
+            assert status == (200 if role in allowed else 302), url  # admin sends others to its login
+        else:
+            assert status == (200 if role in allowed else 403), url
+
+
+def test_unknown_contact_is_404(users_by_role: dict) -> None:
+    client = Client()
+    client.force_login(users_by_role["sales_rep"])
+    assert client.get("/contacts/999999/").status_code == 404
+
+
+def test_inactive_user_is_sent_to_login(users_by_role: dict) -> None:
+    user = users_by_role["sales_rep"]
+    client = Client()
+    client.force_login(user)
+    user.is_active = False
+    user.save()
+    assert _login_status(client, "/contacts/") == 302
