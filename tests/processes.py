@@ -1,4 +1,4 @@
-"""Run the real ``smarketing`` command and Python snippets in subprocesses against a real database."""
+"""Run the real ``smarketing`` command and Python snippets in subprocesses on a real database."""
 
 from __future__ import annotations
 
@@ -29,10 +29,18 @@ class Site:
     query: Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def run(self, *args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, timeout: float = 120, **extra_env: str
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``smarketing ARGS`` to completion."""
-        return subprocess.run([sys.executable, "-m", "smarketing", *args], env={**self.env, **extra_env},
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "smarketing", *args],
+            env={**self.env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def python(self, code: str) -> None:
         """Run a snippet with Django set up (e.g. to enqueue a task)."""
@@ -41,9 +49,12 @@ class Site:
 
     def start(self, *args: str, **extra_env: str) -> subprocess.Popen[bytes]:
         """Start ``smarketing ARGS`` in the background (stopped at the end of the test)."""
-        process = subprocess.Popen([sys.executable, "-m", "smarketing", *args],
-                                   env={**self.env, **extra_env}, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "smarketing", *args],
+            env={**self.env, **extra_env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.processes.append(process)
         return process
 
@@ -59,8 +70,14 @@ class Site:
 
 def _base_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TASK_QUEUE"}}
-    env.update({"SMARKETING_DATA": str(tmp / "data"), "PYTHONPATH": str(ROOT),
-                "DJANGO_SETTINGS_MODULE": "smarketing.settings", "WORKER_LEASE_SECONDS": "2"})
+    env.update(
+        {
+            "SMARKETING_DATA": str(tmp / "data"),
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "smarketing.settings",
+            "WORKER_LEASE_SECONDS": "2",
+        }
+    )
     return env
 
 

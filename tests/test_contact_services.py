@@ -27,8 +27,9 @@ def test_create_contact_writes_entry_row(make_user) -> None:
     # given a marketing user
     user = make_user(Role.MARKETING_USER)
     # when they create a contact
-    contact = contact_create(actor=user, email="  Élodie.Martin@Exemple.FR ", first_name="Élodie",
-                             last_name="Martin")
+    contact = contact_create(
+        actor=user, email="  Élodie.Martin@Exemple.FR ", first_name="Élodie", last_name="Martin"
+    )
     # then the email is kept as typed (trimmed), normalised for uniqueness, with one entry row
     assert contact.email == "Élodie.Martin@Exemple.FR"
     assert contact.email_normalized == "élodie.martin@exemple.fr"
@@ -115,8 +116,11 @@ def test_bulk_history_accepts_a_valid_path() -> None:
         HistoryStep(contact_id=contact.pk, from_stage="sql", to_stage="nurturing", at=_at(4)),
     ]
     assert stage_history_bulk_write(steps=steps) == 3
-    rows = list(StageTransition.objects.exclude(from_stage="").order_by("at")
-                .values_list("from_stage", "to_stage", "is_skip"))
+    rows = list(
+        StageTransition.objects.exclude(from_stage="")
+        .order_by("at")
+        .values_list("from_stage", "to_stage", "is_skip")
+    )
     assert rows == [("lead", "mql", False), ("mql", "sql", True), ("sql", "nurturing", False)]
 
 
@@ -139,6 +143,11 @@ def test_bulk_history_reinstatement_needs_a_manager() -> None:
     with pytest.raises(StageChangeError) as error:
         stage_history_bulk_write(steps=[step])
     assert error.value.code == "stage_transition_requires_manager"
-    manager_step = HistoryStep(contact_id=contact.pk, from_stage="disqualified", to_stage="lead",
-                               at=_at(2), actor_is_manager=True)
+    manager_step = HistoryStep(
+        contact_id=contact.pk,
+        from_stage="disqualified",
+        to_stage="lead",
+        at=_at(2),
+        actor_is_manager=True,
+    )
     assert stage_history_bulk_write(steps=[manager_step]) == 1

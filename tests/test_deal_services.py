@@ -33,14 +33,19 @@ def _contact(stage: str = "sql"):
 
 
 def _history(contact) -> list[tuple[str, str, str]]:
-    return list(StageTransition.objects.filter(contact=contact).exclude(from_stage="")
-                .order_by("id").values_list("from_stage", "to_stage", "source"))
+    return list(
+        StageTransition.objects.filter(contact=contact)
+        .exclude(from_stage="")
+        .order_by("id")
+        .values_list("from_stage", "to_stage", "source")
+    )
 
 
 def test_open_deal_moves_contact_to_opportunity_then_won_to_customer(rep) -> None:
     contact = _contact("sql")
-    deal = deal_create(actor=rep, account=contact.account, contact=contact, name="Licence",
-                       amount="12000.50")
+    deal = deal_create(
+        actor=rep, account=contact.account, contact=contact, name="Licence", amount="12000.50"
+    )
     contact.refresh_from_db()
     assert contact.lifecycle_stage == LifecycleStage.OPPORTUNITY
     assert (deal.amount, deal.owner) == (Decimal("12000.50"), rep)
@@ -50,16 +55,24 @@ def test_open_deal_moves_contact_to_opportunity_then_won_to_customer(rep) -> Non
     assert (deal.status, deal.pipeline_stage) == (DealStatus.WON, "closed_won")
     assert deal.closed_at is not None
     assert contact.lifecycle_stage == LifecycleStage.CUSTOMER
-    assert _history(contact) == [("sql", "opportunity", "deal"), ("opportunity", "customer", "deal")]
+    assert _history(contact) == [
+        ("sql", "opportunity", "deal"),
+        ("opportunity", "customer", "deal"),
+    ]
 
 
 def test_lost_deal_sends_contact_to_nurturing(rep) -> None:
     contact = _contact("mql")
-    deal = deal_create(actor=rep, account=contact.account, contact=contact, name="Pilot", amount=5000)
+    deal = deal_create(
+        actor=rep, account=contact.account, contact=contact, name="Pilot", amount=5000
+    )
     deal_lose(actor=rep, deal=deal, reason="price", detail="Too expensive")
     contact.refresh_from_db()
     assert contact.lifecycle_stage == LifecycleStage.NURTURING
-    assert _history(contact) == [("mql", "opportunity", "deal"), ("opportunity", "nurturing", "deal")]
+    assert _history(contact) == [
+        ("mql", "opportunity", "deal"),
+        ("opportunity", "nurturing", "deal"),
+    ]
     # the skip mql → opportunity is flagged
     assert StageTransition.objects.get(contact=contact, to_stage="opportunity").is_skip is True
 
@@ -75,7 +88,9 @@ def test_lost_deal_leaves_a_disqualified_contact_disqualified(rep) -> None:
 
 def test_upsell_deal_keeps_a_customer_customer(rep) -> None:
     contact = _contact("customer")
-    deal = deal_create(actor=rep, account=contact.account, contact=contact, name="Upsell", amount=10)
+    deal = deal_create(
+        actor=rep, account=contact.account, contact=contact, name="Upsell", amount=10
+    )
     deal_lose(actor=rep, deal=deal, reason="timing")
     contact.refresh_from_db()
     assert contact.lifecycle_stage == LifecycleStage.CUSTOMER
@@ -91,8 +106,10 @@ def test_deal_for_a_contact_out_of_the_funnel_is_refused(rep, stage: str) -> Non
     assert Deal.objects.count() == 0
 
 
-@pytest.mark.parametrize(("amount", "code"), [("-1", "invalid_amount"), ("abc", "invalid_amount"),
-                                              ("NaN", "invalid_amount")])
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [("-1", "invalid_amount"), ("abc", "invalid_amount"), ("NaN", "invalid_amount")],
+)
 def test_bad_amount_is_refused(rep, amount: str, code: str) -> None:
     contact = _contact()
     with pytest.raises(DomainError) as error:
@@ -123,5 +140,10 @@ def test_lost_needs_a_reason(rep) -> None:
 def test_marketing_cannot_open_deals(make_user) -> None:
     contact = _contact()
     with pytest.raises(PermissionDeniedError):
-        deal_create(actor=make_user(Role.MARKETING_USER), account=contact.account, contact=contact,
-                    name="X", amount=1)
+        deal_create(
+            actor=make_user(Role.MARKETING_USER),
+            account=contact.account,
+            contact=contact,
+            name="X",
+            amount=1,
+        )

@@ -21,8 +21,13 @@ def _prepare(made, kind: str) -> None:
 
 
 def _statuses(made) -> list[str]:
-    return [row[0] for row in made.query(
-        "SELECT status FROM django_tasks_database_dbtaskresult WHERE task_path LIKE 'tests.%%'", ())]
+    return [
+        row[0]
+        for row in made.query(
+            "SELECT status FROM django_tasks_database_dbtaskresult WHERE task_path LIKE 'tests.%%'",
+            (),
+        )
+    ]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -71,7 +76,9 @@ def test_task_failing_every_time_ends_failed_after_max_attempts(kind: str, tmp_p
         made.start("worker", "--interval", "0.05")
         made.wait_for(lambda: _statuses(made) == ["FAILED"], timeout=60)
         time.sleep(1.5)  # a further retry would have run by now
-        assert made.query("SELECT COUNT(*) FROM test_effect WHERE name = 'attempt:f2'", ()) == [(3,)]
+        assert made.query("SELECT COUNT(*) FROM test_effect WHERE name = 'attempt:f2'", ()) == [
+            (3,)
+        ]
         assert _statuses(made) == ["FAILED"]
 
 
@@ -85,10 +92,14 @@ def test_two_workers_fire_each_periodic_job_once(kind: str, tmp_path: Path) -> N
         made.wait_for(lambda: len(made.query("SELECT name FROM jobs_schedule", ())) == 2)
         time.sleep(3)
         # then each job was enqueued exactly once
-        paths = sorted(row[0] for row in made.query(
-            "SELECT task_path FROM django_tasks_database_dbtaskresult", ()))
-        assert paths == ["smarketing.jobs.tasks.database_checkpoint",
-                         "smarketing.jobs.tasks.task_results_prune"]
+        paths = sorted(
+            row[0]
+            for row in made.query("SELECT task_path FROM django_tasks_database_dbtaskresult", ())
+        )
+        assert paths == [
+            "smarketing.jobs.tasks.database_checkpoint",
+            "smarketing.jobs.tasks.task_results_prune",
+        ]
 
 
 @pytest.mark.parametrize("kind", ["sqlite"])

@@ -12,14 +12,23 @@ from smarketing.core.errors import DomainError
 from smarketing.users.roles import Role
 from tests.factories import ContactFactory
 
-STAGES = ["subscriber", "lead", "mql", "sal", "sql", "opportunity", "customer", "nurturing",
-          "disqualified"]
+STAGES = [
+    "subscriber",
+    "lead",
+    "mql",
+    "sal",
+    "sql",
+    "opportunity",
+    "customer",
+    "nurturing",
+    "disqualified",
+]
 FUNNEL = ["subscriber", "lead", "mql", "sal", "sql", "opportunity", "customer"]
 
 # The rules as the issue states them, written out independently of the code.
 EXPECTED_ALLOWED: set[tuple[str, str]] = set()
 for i, a in enumerate(FUNNEL):
-    for b in FUNNEL[i + 1:]:
+    for b in FUNNEL[i + 1 :]:
         EXPECTED_ALLOWED.add((a, b))
 for a in ["mql", "sal", "sql", "opportunity"]:
     EXPECTED_ALLOWED.add((a, "nurturing"))
@@ -28,8 +37,11 @@ for a in STAGES:
     if a not in ("customer", "disqualified"):
         EXPECTED_ALLOWED.add((a, "disqualified"))
 MANAGER_ONLY = {("disqualified", "lead")}
-SKIPS = {(a, b) for (a, b) in EXPECTED_ALLOWED
-         if a in FUNNEL and b in FUNNEL and FUNNEL.index(b) - FUNNEL.index(a) > 1}
+SKIPS = {
+    (a, b)
+    for (a, b) in EXPECTED_ALLOWED
+    if a in FUNNEL and b in FUNNEL and FUNNEL.index(b) - FUNNEL.index(a) > 1
+}
 
 ROLES_THAT_CHANGE = {"marketing_user", "marketing_manager", "sales_rep", "sales_manager", "admin"}
 MANAGERS = {"marketing_manager", "sales_manager", "admin"}
@@ -42,7 +54,10 @@ def expected_outcome(from_stage: str, to_stage: str, actor: str) -> str:
         return "permission_denied"
     if from_stage == to_stage:
         return "stage_unchanged"
-    if (from_stage, to_stage) not in EXPECTED_ALLOWED and (from_stage, to_stage) not in MANAGER_ONLY:
+    if (from_stage, to_stage) not in EXPECTED_ALLOWED and (
+        from_stage,
+        to_stage,
+    ) not in MANAGER_ONLY:
         return "stage_transition_forbidden"
     if (from_stage, to_stage) in MANAGER_ONLY and actor not in MANAGERS:
         return "stage_transition_requires_manager"
@@ -68,8 +83,13 @@ def test_every_move_for_every_role(actor_name: str, users_by_role: dict) -> None
             expected = expected_outcome(from_stage, to_stage, actor_name)
             # when the actor moves it
             try:
-                contact_stage_change(contact=contact, to_stage=to_stage, actor=actor,
-                                     reason="matrix", source=TransitionSource.MANUAL)
+                contact_stage_change(
+                    contact=contact,
+                    to_stage=to_stage,
+                    actor=actor,
+                    reason="matrix",
+                    source=TransitionSource.MANUAL,
+                )
                 outcome = "ok"
             except StageChangeError as exc:
                 outcome = exc.code
@@ -77,11 +97,22 @@ def test_every_move_for_every_role(actor_name: str, users_by_role: dict) -> None
                 outcome = getattr(exc, "code", repr(exc))
             # then the outcome, the contact and the history are exactly as expected
             contact.refresh_from_db()
-            rows = list(StageTransition.objects.filter(contact=contact).values_list(
-                "from_stage", "to_stage", "actor_id", "source", "is_skip", "reason"))
+            rows = list(
+                StageTransition.objects.filter(contact=contact).values_list(
+                    "from_stage", "to_stage", "actor_id", "source", "is_skip", "reason"
+                )
+            )
             if expected == "ok":
-                want_rows = [(from_stage, to_stage, actor.pk if actor else None, "manual",
-                              (from_stage, to_stage) in SKIPS, "matrix")]
+                want_rows = [
+                    (
+                        from_stage,
+                        to_stage,
+                        actor.pk if actor else None,
+                        "manual",
+                        (from_stage, to_stage) in SKIPS,
+                        "matrix",
+                    )
+                ]
                 want_stage = to_stage
             else:
                 want_rows, want_stage = [], from_stage

@@ -15,7 +15,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list = []
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -31,8 +31,12 @@ def smtp():
     inbox, port = Inbox(), _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                           EMAIL_HOST="127.0.0.1", EMAIL_PORT=port, EMAIL_USE_TLS=False):
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=port,
+        EMAIL_USE_TLS=False,
+    ):
         yield inbox
     controller.stop()
 
@@ -53,7 +57,9 @@ def test_reset_link_arrives_by_smtp_and_sets_a_new_password(smtp: Inbox, make_us
     link = re.search(r"http://testserver(/password-reset/\S+/)", message.get_content()).group(1)
     # and following it sets a new password that logs in
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
-    done = client.post(form_url, {"new_password1": "Brand new pass 42", "new_password2": "Brand new pass 42"})
+    done = client.post(
+        form_url, {"new_password1": "Brand new pass 42", "new_password2": "Brand new pass 42"}
+    )
     assert done.status_code == 302
     assert Client().login(username="julie", password="Brand new pass 42")
 

@@ -57,7 +57,9 @@ def test_keyset_pages_walk_forward_and_back_without_gaps(client_rep: Client) -> 
     assert back.previous_before is None
 
 
-def test_list_makes_a_fixed_number_of_queries(client_rep: Client, django_assert_max_num_queries) -> None:
+def test_list_makes_a_fixed_number_of_queries(
+    client_rep: Client, django_assert_max_num_queries
+) -> None:
     for _ in range(60):
         ContactFactory()
     with django_assert_max_num_queries(6):

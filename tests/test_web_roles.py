@@ -41,7 +41,9 @@ def test_every_page_answers_as_the_role_table_says(role: str, users_by_role: dic
         if role == "anonymous":
             assert status == 302, url
         elif url.startswith("/admin/"):
-            assert status == (200 if role in allowed else 302), url  # admin sends others to its login
+            assert status == (200 if role in allowed else 302), (
+                url
+            )  # admin sends others to its login
         else:
             assert status == (200 if role in allowed else 403), url
 

@@ -13,7 +13,8 @@ ROLES = ("marketing_user", "marketing_manager", "sales_rep", "sales_manager", "m
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "createuser", help="add a person with a role",
+        "createuser",
+        help="add a person with a role",
         description="Create a user. The password is asked for, or read from an environment "
         "variable with --password-env.",
     )
@@ -23,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--manager", help="username of the manager (required for sales_rep)")
     parser.add_argument("--first-name", default="")
     parser.add_argument("--last-name", default="")
-    parser.add_argument("--password-env", metavar="VAR",
-                        help="read the password from this environment variable")
+    parser.add_argument(
+        "--password-env", metavar="VAR", help="read the password from this environment variable"
+    )
     parser.set_defaults(func=run)
 
 
@@ -45,7 +47,14 @@ def run(args: argparse.Namespace) -> int:
         manager = User.objects.filter(username=args.manager).first()
         if manager is None:
             raise CommandError(f"No user named {args.manager!r}: create the manager first.")
-    user = user_create(username=args.username, email=args.email, password=password, role=args.role,
-                       manager=manager, first_name=args.first_name, last_name=args.last_name)
+    user = user_create(
+        username=args.username,
+        email=args.email,
+        password=password,
+        role=args.role,
+        manager=manager,
+        first_name=args.first_name,
+        last_name=args.last_name,
+    )
     print(f"Created {user.username} ({user.get_role_display()}).")
     return 0

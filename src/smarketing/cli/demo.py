@@ -14,12 +14,14 @@ from smarketing.cli.setup import database_check, django_start
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "demo", help="generate demo data and run the web server and worker",
+        "demo",
+        help="generate demo data and run the web server and worker",
         description="Create the data folder, migrate, generate a year of a demo company "
         "(once), then run the web server and the worker together until Ctrl+C.",
     )
-    parser.add_argument("--contacts", type=int, default=5000, help="contacts to generate "
-                        "(default: %(default)s)")
+    parser.add_argument(
+        "--contacts", type=int, default=5000, help="contacts to generate (default: %(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="web port (default: %(default)s)")
     parser.add_argument("--no-serve", action="store_true", help="generate the data, then exit")
@@ -29,8 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _progress(stage: str, done: int, total: int) -> None:
     width = 30
     filled = width * done // max(total, 1)
-    print(f"\r  {stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done:>9,}/{total:,}",
-          end="\n" if done >= total else "", flush=True)
+    print(
+        f"\r  {stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done:>9,}/{total:,}",
+        end="\n" if done >= total else "",
+        flush=True,
+    )
 
 
 def run(args: argparse.Namespace) -> int:

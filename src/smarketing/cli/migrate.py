@@ -9,7 +9,8 @@ from smarketing.cli.setup import database_check, django_start
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "migrate", help="create or update the database tables",
+        "migrate",
+        help="create or update the database tables",
         description="Apply every pending database migration (safe to run again).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list each migration")

@@ -11,12 +11,17 @@ from smarketing.cli.setup import database_check, django_start
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "serve", help="run the web server",
+        "serve",
+        help="run the web server",
         description="Serve the web pages, the admin and the API with gunicorn.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=2, help="web processes (default: %(default)s)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="web processes (default: %(default)s)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -24,8 +29,19 @@ def run(args: argparse.Namespace) -> int:
     django_start()
     database_check(migrated=True)
     command = [
-        sys.executable, "-m", "gunicorn", "smarketing.wsgi:application",
-        "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-        "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "120",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "smarketing.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        "--timeout",
+        "120",
     ]
-    os.execv(sys.executable, command)
+    os.execv(sys.executable, command)  # noqa: S606 - replaces this process with gunicorn

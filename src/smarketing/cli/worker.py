@@ -9,14 +9,22 @@ from smarketing.cli.setup import database_check, django_start
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "worker", help="run the background worker",
+        "worker",
+        help="run the background worker",
         description="Run background tasks and periodic jobs. Several workers may run at once. "
         "With TASK_QUEUE=redis://... this runs an RQ worker plus the scheduler and outbox relay.",
     )
-    parser.add_argument("--queue", default="default", help="queues to serve, comma-separated, "
-                        "'*' for all (default: %(default)s)")
-    parser.add_argument("--interval", type=float, default=1.0,
-                        help="seconds between polls when idle (default: %(default)s)")
+    parser.add_argument(
+        "--queue",
+        default="default",
+        help="queues to serve, comma-separated, '*' for all (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds between polls when idle (default: %(default)s)",
+    )
     parser.add_argument("--batch", action="store_true", help="run what is due, then exit")
     parser.add_argument("--max-tasks", type=int, default=None, help="exit after this many tasks")
     parser.set_defaults(func=run)
@@ -36,9 +44,14 @@ def run(args: argparse.Namespace) -> int:
     from smarketing.jobs.worker import DurableWorker
 
     worker = DurableWorker(
-        queue_names=args.queue.split(","), interval=args.interval, batch=args.batch,
-        backend_name="default", startup_delay=False, max_tasks=args.max_tasks,
-        worker_id=get_random_string(32), excluded_queue_names=[],
+        queue_names=args.queue.split(","),
+        interval=args.interval,
+        batch=args.batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=args.max_tasks,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
     )
     worker.configure_signals()
     print(f"Worker {worker.worker_id} started (queues: {args.queue}).", flush=True)

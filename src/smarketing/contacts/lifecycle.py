@@ -48,7 +48,7 @@ class StageChangeError(DomainError):
 
 
 def rule_for(from_stage: str, to_stage: str) -> Move | None:
-    """Return the move that allows ``from_stage`` → ``to_stage``, or None if the table forbids it."""
+    """Return the move allowing ``from_stage`` → ``to_stage``, or None if the table forbids it."""
     source, target = S(from_stage), S(to_stage)
     if source == target:
         return None
@@ -85,7 +85,9 @@ def check_move(from_stage: str, to_stage: str, *, actor_is_manager: bool) -> Mov
     if move is None:
         if from_stage == to_stage:
             raise StageChangeError(
-                f"The contact is already at stage {to_stage}.", code="stage_unchanged", field="stage"
+                f"The contact is already at stage {to_stage}.",
+                code="stage_unchanged",
+                field="stage",
             )
         raise StageChangeError(
             f"A contact cannot move from {from_stage} to {to_stage}.", field="stage"

@@ -1,4 +1,4 @@
-"""Models of the shared record. Writes go through ``services.py``; reads through ``selectors.py``."""
+"""Models of the shared record. Writes go through ``services``; reads through ``selectors``."""
 
 from __future__ import annotations
 
@@ -27,13 +27,23 @@ class Account(models.Model):
     name = models.CharField(_("name"), max_length=200)
     domain = models.CharField(_("website domain"), max_length=200, blank=True, default="")
     sector = models.CharField(_("sector"), max_length=100, blank=True, default="")
-    size_band = models.CharField(_("size"), max_length=16, choices=SizeBand.choices, blank=True, default="")
-    country = models.CharField(_("country"), max_length=2, blank=True, default="",
-                               help_text=_("ISO 3166 code, e.g. FR"))
-    annual_revenue = models.DecimalField(_("annual revenue"), max_digits=16, decimal_places=2,
-                                         null=True, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.SET_NULL,
-                              null=True, blank=True, related_name="owned_accounts")
+    size_band = models.CharField(
+        _("size"), max_length=16, choices=SizeBand.choices, blank=True, default=""
+    )
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, default="", help_text=_("ISO 3166 code, e.g. FR")
+    )
+    annual_revenue = models.DecimalField(
+        _("annual revenue"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_accounts",
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -41,7 +51,9 @@ class Account(models.Model):
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         constraints = [
-            models.UniqueConstraint(fields=["domain"], condition=~Q(domain=""), name="account_domain_unique"),
+            models.UniqueConstraint(
+                fields=["domain"], condition=~Q(domain=""), name="account_domain_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -52,25 +64,58 @@ class Contact(models.Model):
     """A person known to the company: a subscriber, a lead, a customer…"""
 
     email = models.CharField(_("email"), max_length=254)
-    email_normalized = models.CharField(_("normalised email"), max_length=254, unique=True, editable=False)
+    email_normalized = models.CharField(
+        _("normalised email"), max_length=254, unique=True, editable=False
+    )
     first_name = models.CharField(_("first name"), max_length=100, blank=True, default="")
     last_name = models.CharField(_("last name"), max_length=100, blank=True, default="")
-    search_name = models.CharField(max_length=201, blank=True, default="", editable=False, db_index=True)
+    search_name = models.CharField(
+        max_length=201, blank=True, default="", editable=False, db_index=True
+    )
     job_title = models.CharField(_("job title"), max_length=200, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=40, blank=True, default="")
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="contacts")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.SET_NULL,
-                              null=True, blank=True, related_name="owned_contacts")
-    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=16, choices=LifecycleStage.choices,
-                                       default=LifecycleStage.LEAD, editable=False)
-    stage_changed_at = models.DateTimeField(_("stage changed at"), default=timezone.now, editable=False)
-    source = models.CharField(_("source"), max_length=16, choices=ContactSource.choices,
-                              default=ContactSource.OTHER)
-    source_detail = models.CharField(_("source detail"), max_length=200, blank=True, default="",
-                                     help_text=_("Campaign, form or file the contact came from."))
-    consent = models.CharField(_("marketing consent"), max_length=16, choices=ConsentState.choices,
-                               default=ConsentState.UNKNOWN)
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_contacts",
+    )
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"),
+        max_length=16,
+        choices=LifecycleStage.choices,
+        default=LifecycleStage.LEAD,
+        editable=False,
+    )
+    stage_changed_at = models.DateTimeField(
+        _("stage changed at"), default=timezone.now, editable=False
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=ContactSource.choices, default=ContactSource.OTHER
+    )
+    source_detail = models.CharField(
+        _("source detail"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("Campaign, form or file the contact came from."),
+    )
+    consent = models.CharField(
+        _("marketing consent"),
+        max_length=16,
+        choices=ConsentState.choices,
+        default=ConsentState.UNKNOWN,
+    )
     consent_updated_at = models.DateTimeField(_("consent updated at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
@@ -104,7 +149,9 @@ class ContactExternalId(models.Model):
         verbose_name = _("external id")
         verbose_name_plural = _("external ids")
         constraints = [
-            models.UniqueConstraint(fields=["source", "external_id"], name="contact_external_id_unique"),
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="contact_external_id_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,21 +162,44 @@ class Deal(models.Model):
     """A sales opportunity with an amount, worked until won or lost."""
 
     name = models.CharField(_("name"), max_length=200)
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT,
-                                related_name="deals")
-    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.SET_NULL, null=True,
-                                blank=True, related_name="deals")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.SET_NULL,
-                              null=True, blank=True, related_name="owned_deals")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="deals"
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_deals",
+    )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
-    pipeline_stage = models.CharField(_("pipeline stage"), max_length=16, choices=PipelineStage.choices,
-                                      default=PipelineStage.DISCOVERY)
-    status = models.CharField(_("status"), max_length=8, choices=DealStatus.choices, default=DealStatus.OPEN,
-                              editable=False)
+    pipeline_stage = models.CharField(
+        _("pipeline stage"),
+        max_length=16,
+        choices=PipelineStage.choices,
+        default=PipelineStage.DISCOVERY,
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=DealStatus.choices,
+        default=DealStatus.OPEN,
+        editable=False,
+    )
     expected_close = models.DateField(_("expected close"), null=True, blank=True)
-    lost_reason = models.CharField(_("lost reason"), max_length=16, choices=LostReason.choices, blank=True,
-                                   default="")
+    lost_reason = models.CharField(
+        _("lost reason"), max_length=16, choices=LostReason.choices, blank=True, default=""
+    )
     lost_detail = models.CharField(_("lost detail"), max_length=500, blank=True, default="")
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -142,7 +212,8 @@ class Deal(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),
             models.CheckConstraint(
-                condition=Q(status="open", closed_at__isnull=True) | (~Q(status="open") & Q(closed_at__isnull=False)),
+                condition=Q(status="open", closed_at__isnull=True)
+                | (~Q(status="open") & Q(closed_at__isnull=False)),
                 name="deal_closed_at_matches_status",
             ),
         ]
@@ -154,16 +225,28 @@ class Deal(models.Model):
 class Activity(models.Model):
     """A call, meeting, email or note logged by a person about a contact."""
 
-    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE,
-                                related_name="activities")
-    deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="activities")
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="activities"
+    )
+    deal = models.ForeignKey(
+        Deal,
+        verbose_name=_("deal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=ActivityKind.choices)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("details"), blank=True, default="")
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL,
-                               null=True, related_name="activities")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="activities",
+    )
     created_at = models.DateTimeField(_("logged at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -178,19 +261,45 @@ class Activity(models.Model):
 class StageTransition(models.Model):
     """One change of a contact's lifecycle stage: the only record of it. Never edited."""
 
-    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE,
-                                related_name="stage_transitions")
-    from_stage = models.CharField(_("from"), max_length=16, choices=LifecycleStage.choices, blank=True,
-                                  default="", help_text=_("Empty when the contact entered the funnel."))
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        related_name="stage_transitions",
+    )
+    from_stage = models.CharField(
+        _("from"),
+        max_length=16,
+        choices=LifecycleStage.choices,
+        blank=True,
+        default="",
+        help_text=_("Empty when the contact entered the funnel."),
+    )
     to_stage = models.CharField(_("to"), max_length=16, choices=LifecycleStage.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL,
-                              null=True, blank=True, related_name="+", help_text=_("Empty: the system."))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the system."),
+    )
     reason = models.CharField(_("reason"), max_length=500, blank=True, default="")
-    source = models.CharField(_("source"), max_length=16, choices=TransitionSource.choices,
-                              default=TransitionSource.MANUAL)
-    rule = models.CharField(_("rule / version"), max_length=100, blank=True, default="",
-                            help_text=_("The rule and agreement version that made the move, if any."))
+    source = models.CharField(
+        _("source"),
+        max_length=16,
+        choices=TransitionSource.choices,
+        default=TransitionSource.MANUAL,
+    )
+    rule = models.CharField(
+        _("rule / version"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("The rule and agreement version that made the move, if any."),
+    )
     is_skip = models.BooleanField(_("skipped stages"), default=False)
 
     class Meta:

@@ -90,7 +90,11 @@ def contact_detail(*, contact_id: int) -> ContactDetail | None:
         StageTransition.objects.filter(contact=contact).select_related("actor").order_by("at", "id")
     )
     activities = list(
-        Activity.objects.filter(contact=contact).select_related("author").order_by("-occurred_at")[:50]
+        Activity.objects.filter(contact=contact)
+        .select_related("author")
+        .order_by("-occurred_at")[:50]
     )
-    deals = list(Deal.objects.filter(contact=contact).select_related("owner").order_by("-created_at"))
+    deals = list(
+        Deal.objects.filter(contact=contact).select_related("owner").order_by("-created_at")
+    )
     return ContactDetail(contact=contact, history=history, activities=activities, deals=deals)

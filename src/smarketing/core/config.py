@@ -92,7 +92,9 @@ def database(url: str, folder: Path) -> dict[str, Any]:
     if parts.scheme == "sqlite":
         path = unquote(parts.path)
         if not path or path == "/":
-            raise ConfigError(f"DATABASE_URL={url!r} names no file: use sqlite:////absolute/path.db.")
+            raise ConfigError(
+                f"DATABASE_URL={url!r} names no file: use sqlite:////absolute/path.db."
+            )
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path[1:] if path.startswith("//") else path,
@@ -105,7 +107,9 @@ def database(url: str, folder: Path) -> dict[str, Any]:
         }
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         if not parts.hostname and not parse_qs(parts.query).get("host"):
-            raise ConfigError(f"DATABASE_URL={url!r} names no host: use postgres://user@host:5432/db.")
+            raise ConfigError(
+                f"DATABASE_URL={url!r} names no host: use postgres://user@host:5432/db."
+            )
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise ConfigError(f"DATABASE_URL={url!r} names no database: add /dbname at the end.")
@@ -131,7 +135,7 @@ def database(url: str, folder: Path) -> dict[str, Any]:
 
 
 def email(url: str) -> dict[str, Any]:
-    """Turn ``EMAIL_URL`` (smtp://, smtps://, console:// or memory://) into Django email settings."""
+    """Turn ``EMAIL_URL`` (smtp, smtps, console or memory) into Django email settings."""
     parts = urlsplit(url or "console://")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     if parts.scheme == "console":

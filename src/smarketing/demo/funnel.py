@@ -23,7 +23,9 @@ class Journey:
     activities: list[tuple[str, datetime]] = field(default_factory=list)
 
 
-def _later(rng: random.Random, at: datetime, now: datetime, low: float, high: float) -> datetime | None:
+def _later(
+    rng: random.Random, at: datetime, now: datetime, low: float, high: float
+) -> datetime | None:
     step = at + timedelta(days=rng.uniform(low, high), minutes=rng.randint(0, 600))
     return step if step < now else None
 
@@ -53,9 +55,8 @@ def journey(rng: random.Random, created: datetime, now: datetime, outbound: bool
         roll = rng.random()
         if roll < 0.12:
             go("disqualified", 0.1, 3)
-        elif roll < 0.30:
-            if go("nurturing", 0.1, 5) and rng.random() < 0.2:
-                go("mql", 20, 90)
+        elif roll < 0.30 and go("nurturing", 0.1, 5) and rng.random() < 0.2:
+            go("mql", 20, 90)
         if stage == "mql" and go("sal", 0.05, 2) and rng.random() < 0.65:
             go("sql", 2, 20)
         elif stage == "sal" and rng.random() < 0.5:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -59,10 +60,16 @@ def team_step(ctx: Context) -> None:
     joined = ctx.now - timedelta(days=400)
     for username, first, last, role, manager in data.TEAM:
         user = User.objects.create(
-            username=username, first_name=first, last_name=last, role=role,
-            email=f"{username}@nuage-logiciel.fr", manager=ctx.users.get(manager or ""),
+            username=username,
+            first_name=first,
+            last_name=last,
+            role=role,
+            email=f"{username}@nuage-logiciel.fr",
+            manager=ctx.users.get(manager or ""),
             password=make_password(data.PASSWORD, salt=f"demo{username}"),
-            is_staff=role == "admin", is_superuser=role == "admin", date_joined=joined,
+            is_staff=role == "admin",
+            is_superuser=role == "admin",
+            date_joined=joined,
         )
         ctx.users[username] = user
         ctx.summary.logins.append(DemoLogin(username, data.PASSWORD, role, f"{first} {last}"))
@@ -76,15 +83,21 @@ def accounts_step(ctx: Context) -> None:
     rows = []
     for index in range(total):
         word, suffix = rng.choice(data.COMPANY_WORDS), rng.choice(data.COMPANY_SUFFIXES)
-        rows.append(Account(
-            name=f"{word} {suffix}", domain=f"{search_key(word)}-{search_key(suffix)}-{index}.example",
-            sector=rng.choice(data.SECTORS), size_band=rng.choice(data.SIZE_BANDS),
-            country=rng.choice(data.COUNTRIES), owner=rng.choice(reps) if rng.random() < 0.3 else None,
-            created_at=ctx.now - timedelta(days=rng.uniform(365, 700)), updated_at=ctx.now,
-        ))
+        rows.append(
+            Account(
+                name=f"{word} {suffix}",
+                domain=f"{search_key(word)}-{search_key(suffix)}-{index}.example",
+                sector=rng.choice(data.SECTORS),
+                size_band=rng.choice(data.SIZE_BANDS),
+                country=rng.choice(data.COUNTRIES),
+                owner=rng.choice(reps) if rng.random() < 0.3 else None,
+                created_at=ctx.now - timedelta(days=rng.uniform(365, 700)),
+                updated_at=ctx.now,
+            )
+        )
     for start in range(0, total, CHUNK):
         with transaction.atomic():
-            created = Account.objects.bulk_create(rows[start:start + CHUNK])
+            created = Account.objects.bulk_create(rows[start : start + CHUNK])
         ctx.account_ids.extend(a.pk for a in created)
     ctx.summary.counts["accounts"] = total
 
@@ -114,66 +127,112 @@ def _funnel_chunk(ctx: Context, start: int, size: int) -> dict[str, int]:
         trip = journey(rng, created, now, outbound)
         stage, changed = trip.path[-1]
         email = f"{first}.{last}.{index}@{rng.choice(('gmail.com', 'orange.fr', 'entreprise.fr'))}"
-        contacts.append(Contact(
-            email=email, email_normalized=email_normalize(email), first_name=first, last_name=last,
-            search_name=search_key(f"{first} {last}"), job_title=title,
-            phone=f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
-                  f"{rng.randint(10, 99)}",
-            account_id=rng.choice(ctx.account_ids),
-            owner=rng.choice(reps) if stage not in {"subscriber", "lead"} else None,
-            lifecycle_stage=stage, stage_changed_at=changed,
-            source="outbound" if outbound else rng.choice(data.SOURCES),
-            consent=rng.choice(["granted", "granted", "unknown", "withdrawn"]),
-            consent_updated_at=created, created_at=created, updated_at=changed,
-        ))
+        contacts.append(
+            Contact(
+                email=email,
+                email_normalized=email_normalize(email),
+                first_name=first,
+                last_name=last,
+                search_name=search_key(f"{first} {last}"),
+                job_title=title,
+                phone=f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
+                f"{rng.randint(10, 99)}",
+                account_id=rng.choice(ctx.account_ids),
+                owner=rng.choice(reps) if stage not in {"subscriber", "lead"} else None,
+                lifecycle_stage=stage,
+                stage_changed_at=changed,
+                source="outbound" if outbound else rng.choice(data.SOURCES),
+                consent=rng.choice(["granted", "granted", "unknown", "withdrawn"]),
+                consent_updated_at=created,
+                created_at=created,
+                updated_at=changed,
+            )
+        )
         journeys.append(trip)
     Contact.objects.bulk_create(contacts)
     steps, deals, activities = [], [], []
     for contact, trip in zip(contacts, journeys, strict=True):
         previous = ""
         for stage, at in trip.path:
-            steps.append(HistoryStep(contact_id=contact.pk, from_stage=previous, to_stage=stage, at=at,
-                                     source="demo", reason="Demo history"))
+            steps.append(
+                HistoryStep(
+                    contact_id=contact.pk,
+                    from_stage=previous,
+                    to_stage=stage,
+                    at=at,
+                    source="demo",
+                    reason="Demo history",
+                )
+            )
             previous = stage
         if trip.deal_opened_at:
-            deals.append(Deal(
-                name=f"{data.COMPANY} — {contact.last_name}", account_id=contact.account_id,
-                contact=contact, owner=contact.owner, amount=trip.amount,
-                pipeline_stage={"won": "closed_won", "lost": "closed_lost"}.get(
-                    trip.deal_status, rng.choice(["discovery", "demo", "proposal", "negotiation"])),
-                status=trip.deal_status, lost_reason=trip.lost_reason,
-                expected_close=(trip.deal_opened_at + timedelta(days=60)).date(),
-                closed_at=trip.deal_closed_at, created_at=trip.deal_opened_at,
-                updated_at=trip.deal_closed_at or trip.deal_opened_at,
-            ))
+            deals.append(
+                Deal(
+                    name=f"{data.COMPANY} — {contact.last_name}",
+                    account_id=cast(int, contact.account_id),
+                    contact=contact,
+                    owner=contact.owner,
+                    amount=trip.amount,
+                    pipeline_stage={"won": "closed_won", "lost": "closed_lost"}.get(
+                        trip.deal_status,
+                        rng.choice(["discovery", "demo", "proposal", "negotiation"]),
+                    ),
+                    status=trip.deal_status,
+                    lost_reason=trip.lost_reason,
+                    expected_close=(trip.deal_opened_at + timedelta(days=60)).date(),
+                    closed_at=trip.deal_closed_at,
+                    created_at=trip.deal_opened_at,
+                    updated_at=trip.deal_closed_at or trip.deal_opened_at,
+                )
+            )
         for kind, when in trip.activities:
-            activities.append(Activity(
-                contact=contact, kind=kind, subject=rng.choice(data.ACTIVITY_SUBJECTS[kind]),
-                occurred_at=when, author=contact.owner, created_at=when,
-            ))
+            activities.append(
+                Activity(
+                    contact=contact,
+                    kind=kind,
+                    subject=rng.choice(data.ACTIVITY_SUBJECTS[kind]),
+                    occurred_at=when,
+                    author=contact.owner,
+                    created_at=when,
+                )
+            )
     written = stage_history_bulk_write(steps=steps, batch_size=20000)
     Deal.objects.bulk_create(deals)
     Activity.objects.bulk_create(activities)
-    return {"contacts": size, "transitions": written, "deals": len(deals),
-            "activities": len(activities)}
+    return {
+        "contacts": size,
+        "transitions": written,
+        "deals": len(deals),
+        "activities": len(activities),
+    }
 
 
 STEPS: list[Callable[[Context], None]] = [team_step, accounts_step, funnel_step]
 
 
 def generate(
-    *, contacts: int = 5000, seed: int = 42, today: date | None = None,
+    *,
+    contacts: int = 5000,
+    seed: int = 42,
+    today: date | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Fill an empty database with the demo company; the same seed and day give the same data."""
     if contacts < 1:
         raise DomainError("Ask for at least one contact.", code="invalid_size", field="contacts")
     if Contact.objects.exists() or User.objects.exists():
-        raise DomainError("The database already holds data: demo data goes in an empty one.",
-                          code="demo_data_exists")
+        raise DomainError(
+            "The database already holds data: demo data goes in an empty one.",
+            code="demo_data_exists",
+        )
     day = today or datetime.now(UTC).date()
-    ctx = Context(rng=random.Random(seed), now=datetime.combine(day, time(0), tzinfo=UTC),
-                  contacts=contacts, progress=progress or (lambda *_: None), summary=DemoSummary())
+    ctx = Context(
+        rng=random.Random(seed),
+        now=datetime.combine(day, time(0), tzinfo=UTC),
+        contacts=contacts,
+        progress=progress or (lambda *_: None),
+        summary=DemoSummary(),
+    )
     for step in STEPS:
         step(ctx)
     sqlite_checkpoint()

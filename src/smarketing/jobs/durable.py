@@ -45,14 +45,20 @@ POLICIES: dict[str, RetryPolicy] = {}
 
 
 def durable_task(
-    *, max_attempts: int = 5, base_delay: float = 10.0, queue_name: str = "default", priority: int = 0
+    *,
+    max_attempts: int = 5,
+    base_delay: float = 10.0,
+    queue_name: str = "default",
+    priority: int = 0,
 ) -> Callable[[Callable[..., T]], Task[Any, T]]:
     """Declare a task that is retried with exponential backoff (see :class:`RetryPolicy`)."""
 
     def decorate(function: Callable[..., T]) -> Task[Any, T]:
         declared = task(queue_name=queue_name, priority=priority)(function)
-        POLICIES[declared.module_path] = RetryPolicy(max_attempts=max_attempts, base_delay=base_delay)
-        return declared  # type: ignore[return-value]
+        POLICIES[declared.module_path] = RetryPolicy(
+            max_attempts=max_attempts, base_delay=base_delay
+        )
+        return declared
 
     return decorate
 

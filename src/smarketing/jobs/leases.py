@@ -28,8 +28,11 @@ def lease_take(worker_id: str) -> None:
     """Record that ``worker_id`` is alive, now."""
     WorkerLease.objects.update_or_create(
         worker_id=worker_id,
-        defaults={"hostname": socket.gethostname(), "pid": os.getpid(),
-                  "heartbeat_at": timezone.now()},
+        defaults={
+            "hostname": socket.gethostname(),
+            "pid": os.getpid(),
+            "heartbeat_at": timezone.now(),
+        },
     )
 
 
@@ -50,7 +53,9 @@ def stale_tasks_recover() -> int:
     """
     expired_before = timezone.now() - timedelta(seconds=lease_seconds())
     alive = set(
-        WorkerLease.objects.filter(heartbeat_at__gte=expired_before).values_list("worker_id", flat=True)
+        WorkerLease.objects.filter(heartbeat_at__gte=expired_before).values_list(
+            "worker_id", flat=True
+        )
     )
     recovered = 0
     for result in DBTaskResult.objects.running().only("id", "worker_ids", "task_path"):
@@ -70,7 +75,8 @@ def stale_tasks_recover() -> int:
             )
         if changed:
             recovered += 1
-            logger.warning("Recovered task %s left running by %s (attempt %s)", result.pk, owner,
-                           attempts)
+            logger.warning(
+                "Recovered task %s left running by %s (attempt %s)", result.pk, owner, attempts
+            )
     WorkerLease.objects.filter(heartbeat_at__lt=expired_before).delete()
     return recovered

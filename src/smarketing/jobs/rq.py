@@ -22,8 +22,16 @@ def rq_worker_run(*, interval: float = 1.0) -> int:
     """Run ``rqworker`` as a child and relay the outbox and schedules until SIGTERM; exit 0."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smarketing.settings"}
     child = subprocess.Popen(
-        [sys.executable, "-m", "django", "rqworker", "default", "--job-class",
-         "django_tasks_rq.Job", "--with-scheduler"],
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "rqworker",
+            "default",
+            "--job-class",
+            "django_tasks_rq.Job",
+            "--with-scheduler",
+        ],
         env=env,
     )
     stopping = False

@@ -17,9 +17,11 @@ KEEP_RESULTS = timedelta(days=14)
 @durable_task(max_attempts=3)
 def task_results_prune() -> int:
     """Delete finished task results older than two weeks; return how many."""
-    deleted, _ = DBTaskResult.objects.finished().filter(
-        finished_at__lt=timezone.now() - KEEP_RESULTS
-    ).delete()
+    deleted, _ = (
+        DBTaskResult.objects.finished()
+        .filter(finished_at__lt=timezone.now() - KEEP_RESULTS)
+        .delete()
+    )
     return deleted
 
 

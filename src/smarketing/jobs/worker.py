@@ -116,5 +116,6 @@ class DurableWorker(Worker):
             run_after=timezone.now() + timedelta(seconds=delay),
             finished_at=None,
         )
-        logger.warning("Task %s failed (attempt %s); retrying in %.1f s", db_task_result.pk,
-                       attempt, delay)
+        logger.warning(
+            "Task %s failed (attempt %s); retrying in %.1f s", db_task_result.pk, attempt, delay
+        )

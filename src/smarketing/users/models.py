@@ -13,7 +13,9 @@ from smarketing.users.roles import Role
 class User(AbstractUser):
     """A member of the revenue team. ``role`` decides what the person may see and do."""
 
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.MARKETING_USER)
+    role = models.CharField(
+        _("role"), max_length=32, choices=Role.choices, default=Role.MARKETING_USER
+    )
     manager = models.ForeignKey(
         "self",
         verbose_name=_("manager"),

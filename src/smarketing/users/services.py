@@ -25,15 +25,19 @@ def user_create(
 ) -> User:
     """Create a user with a role; a sales rep must name a manager. Admins get the Django admin."""
     if role not in Role.values:
-        raise DomainError(f"Unknown role {role!r}: use one of {', '.join(Role.values)}.",
-                          code="invalid_role", field="role")
+        raise DomainError(
+            f"Unknown role {role!r}: use one of {', '.join(Role.values)}.",
+            code="invalid_role",
+            field="role",
+        )
     if not username.strip():
         raise DomainError("A username is required.", code="required", field="username")
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise DomainError(f"{email!r} is not a valid email address.", code="invalid_email",
-                          field="email") from exc
+        raise DomainError(
+            f"{email!r} is not a valid email address.", code="invalid_email", field="email"
+        ) from exc
     if role == Role.SALES_REP and manager is None:
         raise DomainError("A sales rep needs a manager.", code="manager_required", field="manager")
     user = User(
@@ -50,11 +54,16 @@ def user_create(
         try:
             validate_password(password, user)
         except ValidationError as exc:
-            raise DomainError(" ".join(exc.messages), code="weak_password", field="password") from exc
+            raise DomainError(
+                " ".join(exc.messages), code="weak_password", field="password"
+            ) from exc
     user.set_password(password)
     with transaction.atomic():
         if User.objects.filter(username__iexact=user.username).exists():
-            raise ConflictError(f"A user named {user.username!r} already exists.",
-                                code="duplicate_username", field="username")
+            raise ConflictError(
+                f"A user named {user.username!r} already exists.",
+                code="duplicate_username",
+                field="username",
+            )
         user.save()
     return user

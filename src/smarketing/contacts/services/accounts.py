@@ -38,8 +38,9 @@ def account_create(
     if not name.strip():
         raise DomainError("An account needs a name.", code="required", field="name")
     if annual_revenue is not None and annual_revenue < 0:
-        raise DomainError("Annual revenue cannot be negative.", code="invalid_amount",
-                          field="annual_revenue")
+        raise DomainError(
+            "Annual revenue cannot be negative.", code="invalid_amount", field="annual_revenue"
+        )
     account = Account(
         name=name.strip(),
         domain=domain_normalize(domain),
@@ -53,6 +54,9 @@ def account_create(
         with transaction.atomic():
             account.save()
     except IntegrityError as exc:
-        raise ConflictError(f"An account with the domain {account.domain} already exists.",
-                            code="duplicate_domain", field="domain") from exc
+        raise ConflictError(
+            f"An account with the domain {account.domain} already exists.",
+            code="duplicate_domain",
+            field="domain",
+        ) from exc
     return account

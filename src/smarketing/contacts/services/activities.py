@@ -31,9 +31,15 @@ def activity_log(
         raise DomainError("An activity needs a subject.", code="required", field="subject")
     when = occurred_at or timezone.now()
     if when > timezone.now() + timedelta(minutes=5):
-        raise DomainError("An activity cannot be logged in the future.", code="in_future",
-                          field="occurred_at")
+        raise DomainError(
+            "An activity cannot be logged in the future.", code="in_future", field="occurred_at"
+        )
     return Activity.objects.create(
-        contact=contact, deal=deal, kind=kind, subject=subject.strip(), body=body,
-        occurred_at=when, author=actor,
+        contact=contact,
+        deal=deal,
+        kind=kind,
+        subject=subject.strip(),
+        body=body,
+        occurred_at=when,
+        author=actor,
     )

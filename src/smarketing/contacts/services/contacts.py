@@ -24,8 +24,18 @@ from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
 PROFILE_FIELDS = frozenset(
-    {"email", "first_name", "last_name", "job_title", "phone", "account", "owner", "source",
-     "source_detail", "consent"}
+    {
+        "email",
+        "first_name",
+        "last_name",
+        "job_title",
+        "phone",
+        "account",
+        "owner",
+        "source",
+        "source_detail",
+        "consent",
+    }
 )
 
 
@@ -48,14 +58,16 @@ def email_clean(email: str) -> str:
         except ValidationError:
             valid = False
     if not valid:
-        raise DomainError(f"{value!r} is not a valid email address.", code="invalid_email",
-                          field="email")
+        raise DomainError(
+            f"{value!r} is not a valid email address.", code="invalid_email", field="email"
+        )
     return value
 
 
 def _duplicate(email: str) -> ConflictError:
-    return ConflictError(f"A contact with the email {email} already exists.",
-                         code="duplicate_email", field="email")
+    return ConflictError(
+        f"A contact with the email {email} already exists.", code="duplicate_email", field="email"
+    )
 
 
 def contact_create(
@@ -108,8 +120,13 @@ def contact_create(
         with transaction.atomic():
             contact.save()
             StageTransition.objects.create(
-                contact=contact, from_stage="", to_stage=stage, at=when, actor=actor,
-                reason="Created", source=TransitionSource.MANUAL if actor else TransitionSource.SYSTEM,
+                contact=contact,
+                from_stage="",
+                to_stage=stage,
+                at=when,
+                actor=actor,
+                reason="Created",
+                source=TransitionSource.MANUAL if actor else TransitionSource.SYSTEM,
             )
     except IntegrityError as exc:
         raise _duplicate(email) from exc
@@ -137,9 +154,15 @@ def contact_update(*, actor: User | None, contact: Contact, **fields: Any) -> Co
     contact.updated_at = timezone.now()
     try:
         with transaction.atomic():
-            contact.save(update_fields=[
-                *fields, "email_normalized", "search_name", "consent_updated_at", "updated_at"
-            ])
+            contact.save(
+                update_fields=[
+                    *fields,
+                    "email_normalized",
+                    "search_name",
+                    "consent_updated_at",
+                    "updated_at",
+                ]
+            )
     except IntegrityError as exc:
         contact.refresh_from_db()
         raise _duplicate(fields.get("email", contact.email)) from exc

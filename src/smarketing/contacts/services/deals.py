@@ -1,4 +1,4 @@
-"""Writes on deals. Deals drive the lifecycle: open → opportunity, won → customer, lost → nurturing."""
+"""Writes on deals; deals drive the lifecycle (open, won, lost)."""
 
 from __future__ import annotations
 
@@ -24,18 +24,27 @@ from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-OPEN_PIPELINE = (PipelineStage.DISCOVERY, PipelineStage.DEMO, PipelineStage.PROPOSAL,
-                 PipelineStage.NEGOTIATION)
+OPEN_PIPELINE = (
+    PipelineStage.DISCOVERY,
+    PipelineStage.DEMO,
+    PipelineStage.PROPOSAL,
+    PipelineStage.NEGOTIATION,
+)
 
 
 def _amount(value: Decimal | str | int) -> Decimal:
     try:
         amount = Decimal(str(value))
     except InvalidOperation as exc:
-        raise DomainError(f"{value!r} is not an amount.", code="invalid_amount", field="amount") from exc
+        raise DomainError(
+            f"{value!r} is not an amount.", code="invalid_amount", field="amount"
+        ) from exc
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise DomainError("The amount must be between 0 and 999,999,999,999.99.",
-                          code="invalid_amount", field="amount")
+        raise DomainError(
+            "The amount must be between 0 and 999,999,999,999.99.",
+            code="invalid_amount",
+            field="amount",
+        )
     return amount.quantize(Decimal("0.01"))
 
 
@@ -48,8 +57,14 @@ def _follow(contact: Contact | None, to_stage: str, reason: str, when: datetime)
         return
     if lifecycle.rule_for(contact.lifecycle_stage, to_stage) is None:
         return
-    contact_stage_change(contact=contact, to_stage=to_stage, actor=None, reason=reason,
-                         source=TransitionSource.DEAL, at=when)
+    contact_stage_change(
+        contact=contact,
+        to_stage=to_stage,
+        actor=None,
+        reason=reason,
+        source=TransitionSource.DEAL,
+        at=when,
+    )
 
 
 def deal_create(
@@ -75,23 +90,38 @@ def deal_create(
     if not name.strip():
         raise DomainError("A deal needs a name.", code="required", field="name")
     if not CURRENCY.match(currency):
-        raise DomainError("A currency is three capital letters, e.g. EUR.", code="invalid_currency",
-                          field="currency")
+        raise DomainError(
+            "A currency is three capital letters, e.g. EUR.",
+            code="invalid_currency",
+            field="currency",
+        )
     if pipeline_stage not in OPEN_PIPELINE:
-        raise DomainError("A new deal starts in an open pipeline stage.",
-                          code="invalid_pipeline_stage", field="pipeline_stage")
-    if contact is not None and contact.lifecycle_stage in (LifecycleStage.DISQUALIFIED,
-                                                          LifecycleStage.NURTURING):
+        raise DomainError(
+            "A new deal starts in an open pipeline stage.",
+            code="invalid_pipeline_stage",
+            field="pipeline_stage",
+        )
+    if contact is not None and contact.lifecycle_stage in (
+        LifecycleStage.DISQUALIFIED,
+        LifecycleStage.NURTURING,
+    ):
         raise DomainError(
             f"{contact} is {contact.lifecycle_stage}: move the contact back to lead or MQL first.",
-            code="deal_contact_not_workable", field="contact",
+            code="deal_contact_not_workable",
+            field="contact",
         )
     when = at or timezone.now()
     with transaction.atomic():
         deal = Deal.objects.create(
-            name=name.strip(), account=account, contact=contact, owner=owner or actor,
-            amount=_amount(amount), currency=currency, pipeline_stage=pipeline_stage,
-            expected_close=expected_close, created_at=when,
+            name=name.strip(),
+            account=account,
+            contact=contact,
+            owner=owner or actor,
+            amount=_amount(amount),
+            currency=currency,
+            pipeline_stage=pipeline_stage,
+            expected_close=expected_close,
+            created_at=when,
         )
         _follow(contact, LifecycleStage.OPPORTUNITY, f"Deal opened: {deal.name}", when)
     return deal
@@ -100,8 +130,12 @@ def deal_create(
 def _close(deal: Deal, status: str, when: datetime) -> None:
     updated = Deal.objects.filter(pk=deal.pk, status=DealStatus.OPEN).update(
         status=status,
-        pipeline_stage=PipelineStage.CLOSED_WON if status == DealStatus.WON else PipelineStage.CLOSED_LOST,
-        closed_at=when, lost_reason=deal.lost_reason, lost_detail=deal.lost_detail,
+        pipeline_stage=PipelineStage.CLOSED_WON
+        if status == DealStatus.WON
+        else PipelineStage.CLOSED_LOST,
+        closed_at=when,
+        lost_reason=deal.lost_reason,
+        lost_detail=deal.lost_detail,
         updated_at=timezone.now(),
     )
     if updated != 1:
@@ -127,8 +161,9 @@ def deal_lose(
     if actor is not None:
         ensure_can(actor, Capability.EDIT_DEALS)
     if reason not in LostReason.values:
-        raise DomainError("Choose why the deal was lost.", code="lost_reason_required",
-                          field="lost_reason")
+        raise DomainError(
+            "Choose why the deal was lost.", code="lost_reason_required", field="lost_reason"
+        )
     when = at or timezone.now()
     deal.lost_reason, deal.lost_detail = reason, detail[:500]
     with transaction.atomic():

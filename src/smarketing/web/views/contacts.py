@@ -23,17 +23,30 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     stage = params.get("stage", "") if params.get("stage") in LifecycleStage.values else ""
     source = params.get("source", "") if params.get("source") in ContactSource.values else ""
     page = contact_list_page(
-        query=params.get("q", "")[:100], stage=stage, owner_id=_int(params.get("owner")),
-        source=source, after=_int(params.get("after")), before=_int(params.get("before")),
+        query=params.get("q", "")[:100],
+        stage=stage,
+        owner_id=_int(params.get("owner")),
+        source=source,
+        after=_int(params.get("after")),
+        before=_int(params.get("before")),
     )
     filters = {k: v for k, v in params.items() if k in {"q", "stage", "owner", "source"} and v}
     context = {
-        "page": page, "filters": filters, "query": params.get("q", ""), "stage": stage,
-        "source": source, "owner": _int(params.get("owner")),
-        "stages": LifecycleStage.choices, "sources": ContactSource.choices,
+        "page": page,
+        "filters": filters,
+        "query": params.get("q", ""),
+        "stage": stage,
+        "source": source,
+        "owner": _int(params.get("owner")),
+        "stages": LifecycleStage.choices,
+        "sources": ContactSource.choices,
         "owners": User.objects.filter(is_active=True).order_by("first_name", "username"),
     }
-    template = "web/contacts/_results.html" if request.headers.get("HX-Request") else "web/contacts/list.html"
+    template = (
+        "web/contacts/_results.html"
+        if request.headers.get("HX-Request")
+        else "web/contacts/list.html"
+    )
     return render(request, template, context)
 
 
@@ -43,4 +56,6 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     detail = contact_detail(contact_id=contact_id)
     if detail is None:
         raise Http404("No such contact")
-    return render(request, "web/contacts/detail.html", {"detail": detail, "contact": detail.contact})
+    return render(
+        request, "web/contacts/detail.html", {"detail": detail, "contact": detail.contact}
+    )
