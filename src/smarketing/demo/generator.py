@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
