@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from types import FrameType
 
 from smarketing.cli.setup import database_check, django_start
@@ -23,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--contacts", type=int, default=5000, help="contacts to generate (default: %(default)s)"
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="the day the demo year ends, YYYY-MM-DD (default: today)",
+    )
     parser.add_argument("--port", type=int, default=8000, help="web port (default: %(default)s)")
     parser.add_argument("--no-serve", action="store_true", help="generate the data, then exit")
     parser.set_defaults(func=run)
@@ -54,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"Generating the demo company ({args.contacts:,} contacts)…", flush=True)
         started = time.monotonic()
-        summary = generate(contacts=args.contacts, seed=args.seed, progress=_progress)
+        summary = generate(
+            contacts=args.contacts, seed=args.seed, today=args.today, progress=_progress
+        )
         counts = ", ".join(f"{n:,} {name}" for name, n in summary.counts.items())
         print(f"Generated {counts} in {time.monotonic() - started:.1f} s.", flush=True)
     logins = User.objects.order_by("id").values_list("username", "role")

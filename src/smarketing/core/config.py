@@ -103,7 +103,6 @@ def database(url: str, folder: Path) -> dict[str, Any]:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": env("SMARKETING_TEST_SQLITE", "") or None},
         }
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         if not parts.hostname and not parse_qs(parts.query).get("host"):
