@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,7 @@ def test_demo_data_is_consistent_with_the_lifecycle_table() -> None:
     for contact in Contact.objects.all():
         steps = list(StageTransition.objects.filter(contact=contact).order_by("at", "id"))
         assert steps[0].from_stage == ""
-        for before, after in zip(steps, steps[1:], strict=False):
+        for before, after in pairwise(steps):
             assert after.from_stage == before.to_stage
             assert rule_for(after.from_stage, after.to_stage) is not None
         assert contact.lifecycle_stage == steps[-1].to_stage
