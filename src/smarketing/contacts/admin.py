@@ -1,0 +1,108 @@
+"""Admin of the shared record. Stages are read-only here: they change through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from smarketing.contacts.models import (
+    Account,
+    Activity,
+    Contact,
+    ContactExternalId,
+    Deal,
+    StageTransition,
+)
+
+
+class BigTableAdmin(admin.ModelAdmin):
+    """Settings for tables with millions of rows."""
+
+    show_full_result_count = False
+    list_per_page = 50
+
+
+class StageHistoryInline(admin.TabularInline):
+    model = StageTransition
+    fk_name = "contact"
+    fields = ("at", "from_stage", "to_stage", "actor", "reason", "source", "rule", "is_skip")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("at", "id")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(BigTableAdmin):
+    list_display = ("name", "domain", "sector", "size_band", "country", "owner")
+    list_filter = ("size_band", "country")
+    search_fields = ("name", "=domain")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(Contact)
+class ContactAdmin(BigTableAdmin):
+    list_display = ("email", "first_name", "last_name", "lifecycle_stage", "owner", "created_at")
+    list_filter = ("lifecycle_stage", "source", "consent")
+    search_fields = ("=email_normalized", "last_name")
+    raw_id_fields = ("account", "owner")
+    readonly_fields = ("lifecycle_stage", "stage_changed_at", "email_normalized", "created_at")
+    inlines = [StageHistoryInline]
+
+
+@admin.register(ContactExternalId)
+class ContactExternalIdAdmin(BigTableAdmin):
+    list_display = ("source", "external_id", "contact")
+    search_fields = ("=external_id",)
+    raw_id_fields = ("contact",)
+
+
+@admin.register(Deal)
+class DealAdmin(BigTableAdmin):
+    list_display = (
+        "name",
+        "account",
+        "amount",
+        "currency",
+        "status",
+        "pipeline_stage",
+        "closed_at",
+    )
+    list_filter = ("status", "pipeline_stage", "lost_reason")
+    search_fields = ("name",)
+    raw_id_fields = ("account", "contact", "owner")
+    readonly_fields = ("status", "closed_at", "created_at")
+
+
+@admin.register(Activity)
+class ActivityAdmin(BigTableAdmin):
+    list_display = ("subject", "kind", "contact", "author", "occurred_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("contact", "deal", "author")
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(BigTableAdmin):
+    """The stage history is written by the lifecycle service only: read-only here."""
+
+    list_display = ("contact", "from_stage", "to_stage", "at", "actor", "source", "is_skip")
+    list_filter = ("to_stage", "source", "is_skip")
+    raw_id_fields = ("contact", "actor")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StageTransition]:
+        return super().get_queryset(request).select_related("contact", "actor")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
