@@ -8,10 +8,12 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -58,8 +60,7 @@ def test_first_command_serves_the_demo_from_a_fresh_clone(tmp_path: Path) -> Non
     log = (tmp_path / "run.log").open("w+")
     # when the README's first command runs
     process = subprocess.Popen(
-        f"{_readme_commands()[0]} --contacts 800 --port {port}",
-        shell=True,
+        [*shlex.split(_readme_commands()[0]), "--contacts", "800", "--port", str(port)],
         cwd=clone,
         env=env,
         stdout=log,
@@ -75,7 +76,7 @@ def test_first_command_serves_the_demo_from_a_fresh_clone(tmp_path: Path) -> Non
                 started_at = time.monotonic()
             if "Smarketing is running" in output:
                 try:
-                    status, _, body = _get(
+                    status, _, _body = _get(
                         urllib.request.build_opener(), f"http://127.0.0.1:{port}/login/"
                     )
                     if status == 200:
@@ -115,7 +116,7 @@ def test_first_command_serves_the_demo_from_a_fresh_clone(tmp_path: Path) -> Non
         # and SIGTERM stops everything with exit code 0
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
-        with pytest.raises(OSError):
+        with pytest.raises(urllib.error.URLError):
             _get(urllib.request.build_opener(), f"http://127.0.0.1:{port}/login/")
     finally:
         if process.poll() is None:
