@@ -49,12 +49,14 @@ class Site:
 
     def start(self, *args: str, **extra_env: str) -> subprocess.Popen[bytes]:
         """Start ``smarketing ARGS`` in the background (stopped at the end of the test)."""
-        process = subprocess.Popen(
-            [sys.executable, "-m", "smarketing", *args],
-            env={**self.env, **extra_env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        log = Path(self.env["SMARKETING_DATA"]).parent / f"process-{len(self.processes)}.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "smarketing", *args],
+                env={**self.env, **extra_env},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         self.processes.append(process)
         return process
 

@@ -7,6 +7,6 @@ from django.db import connection
 
 def sqlite_checkpoint() -> None:
     """On SQLite, fold the WAL back into the database file (after bulk jobs). No-op elsewhere."""
-    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db():  # type: ignore[attr-defined]
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

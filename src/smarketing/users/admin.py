@@ -12,7 +12,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active")
     raw_id_fields = ("manager",)
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Smarketing", {"fields": ("role", "manager", "language")}),
     )
     add_fieldsets = (
