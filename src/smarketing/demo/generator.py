@@ -58,6 +58,7 @@ class Context:
 def team_step(ctx: Context) -> None:
     """Both teams, their managers, management and an admin, all with the demo password."""
     joined = ctx.now - timedelta(days=400)
+    hashed = make_password(data.PASSWORD, salt="smarketingdemo")  # one hash: PBKDF2 is slow
     for username, first, last, role, manager in data.TEAM:
         user = User.objects.create(
             username=username,
@@ -66,7 +67,7 @@ def team_step(ctx: Context) -> None:
             role=role,
             email=f"{username}@nuage-logiciel.fr",
             manager=ctx.users.get(manager or ""),
-            password=make_password(data.PASSWORD, salt=f"demo{username}"),
+            password=hashed,
             is_staff=role == "admin",
             is_superuser=role == "admin",
             date_joined=joined,
