@@ -20,8 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-TABLES = ["users_user", "contacts_account", "contacts_contact", "contacts_stagetransition",
-          "contacts_deal", "contacts_activity"]
+TABLES = [
+    "users_user",
+    "contacts_account",
+    "contacts_contact",
+    "contacts_stagetransition",
+    "contacts_deal",
+    "contacts_activity",
+]
 
 
 def child_generate(folder: str, contacts: int) -> None:
@@ -45,8 +51,10 @@ def child_raw(source: str, target: str) -> None:
     src = sqlite3.connect(source)
     dst = sqlite3.connect(target, isolation_level=None)
     dst.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
-    for (sql,) in src.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT "
-                              "LIKE 'sqlite_%' ORDER BY type DESC"):
+    for (sql,) in src.execute(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT "
+        "LIKE 'sqlite_%' ORDER BY type DESC"
+    ):
         dst.execute(sql)
     rows_total, elapsed = 0, 0.0
     for table in TABLES:
@@ -65,17 +73,34 @@ def child_raw(source: str, target: str) -> None:
 
 def run(contacts: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        gen = json.loads(subprocess.run([sys.executable, __file__, "--child-generate", folder,
-                                         str(contacts)], capture_output=True, text=True,
-                                        check=True).stdout.splitlines()[-1])
-        raw = json.loads(subprocess.run([sys.executable, __file__, "--child-raw",
-                                         str(Path(folder) / "smarketing.sqlite3"),
-                                         str(Path(folder) / "raw.sqlite3")], capture_output=True,
-                                        text=True, check=True).stdout.splitlines()[-1])
+        gen = json.loads(
+            subprocess.run(
+                [sys.executable, __file__, "--child-generate", folder, str(contacts)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.splitlines()[-1]
+        )
+        raw = json.loads(
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child-raw",
+                    str(Path(folder) / "smarketing.sqlite3"),
+                    str(Path(folder) / "raw.sqlite3"),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.splitlines()[-1]
+        )
     gen_rate, raw_rate = gen["rows"] / gen["seconds"], raw["rows"] / raw["seconds"]
-    print(f"{contacts:>9,} contacts: {gen['rows']:>10,} rows in {gen['seconds']:7.1f} s = "
-          f"{gen_rate:9,.0f} rows/s, peak RSS {gen['rss_mb']:6.0f} MB | raw executemany "
-          f"{raw_rate:9,.0f} rows/s | ratio {gen_rate / raw_rate:.2f}× (goal ≥ 0.3×, RSS ≤ 300 MB)")
+    print(
+        f"{contacts:>9,} contacts: {gen['rows']:>10,} rows in {gen['seconds']:7.1f} s = "
+        f"{gen_rate:9,.0f} rows/s, peak RSS {gen['rss_mb']:6.0f} MB | raw executemany "
+        f"{raw_rate:9,.0f} rows/s | ratio {gen_rate / raw_rate:.2f}× (goal ≥ 0.3×, RSS ≤ 300 MB)"
+    )
 
 
 if __name__ == "__main__":

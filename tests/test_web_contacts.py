@@ -88,3 +88,27 @@ def test_contact_page_shows_history_with_actor_and_skip(client_rep: Client, user
     assert "Called, has budget" in body
     assert "skipped stages" in body
     assert str(rep) in body
+
+
+def test_common_prefix_plan_gives_the_same_page_as_the_index_plan(monkeypatch) -> None:
+    from smarketing.contacts import selectors
+
+    # given contacts where "mar" is a common prefix
+    for index in range(30):
+        contact_create(
+            actor=None,
+            email=f"p{index}@x.fr",
+            first_name="Marie" if index % 3 else "Paul",
+            last_name=f"Nom{index}",
+        )
+    contact_create(actor=None, email="marc@x.fr", first_name="Zed", last_name="Zed")
+    by_index = selectors.contact_list_page(query="mar", limit=7)
+    # when the common-prefix plan is forced
+    monkeypatch.setattr(selectors, "DENSE_MATCHES", 5)
+    by_scan = selectors.contact_list_page(query="mar", limit=7)
+    following = selectors.contact_list_page(query="mar", limit=7, after=by_scan.next_after)
+    # then both plans give the same contacts, newest first
+    assert [c.pk for c in by_scan.contacts] == [c.pk for c in by_index.contacts]
+    assert by_scan.contacts[0].email == "marc@x.fr"
+    assert len(following.contacts) == 7
+    assert following.contacts[0].pk < by_scan.contacts[-1].pk
