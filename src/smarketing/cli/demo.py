@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import subprocess
 import sys
 import time
 from datetime import date
-from types import FrameType
 
 from smarketing.cli.setup import database_check, django_start
+from smarketing.core.supervise import supervise
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,27 +77,9 @@ def _serve(port: int, logins: list[tuple[str, str]], password: str) -> int:
         subprocess.Popen([*base, "serve", "--port", str(port)]),
         subprocess.Popen([*base, "worker"]),
     ]
-    stopping = False
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     print(f"\nSmarketing is running at http://127.0.0.1:{port}/  (Ctrl+C to stop)")
     print(f"Demo logins (password for all: {password}):")
     for username, role in logins:
         print(f"  {username:<10} {role}")
     sys.stdout.flush()
-    while not stopping and all(child.poll() is None for child in children):
-        time.sleep(0.2)
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    for child in children:
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-    return 0 if stopping else 1
+    return 0 if supervise(children) else 1

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import signal
 import subprocess
 import sys
-import time
-from types import FrameType
 
 from django.db import close_old_connections
 
+from smarketing.core.supervise import supervise
 from smarketing.jobs.outbox import outbox_relay
 from smarketing.jobs.schedule import schedules_tick
 
-logger = logging.getLogger("smarketing.worker")
+
+def _relay() -> None:
+    close_old_connections()
+    schedules_tick()
+    outbox_relay()
 
 
 def rq_worker_run(*, interval: float = 1.0) -> int:
@@ -34,26 +35,5 @@ def rq_worker_run(*, interval: float = 1.0) -> int:
         ],
         env=env,
     )
-    stopping = False
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     print(f"RQ worker started (pid {child.pid}); relaying the outbox.", flush=True)
-    try:
-        while not stopping and child.poll() is None:
-            close_old_connections()
-            schedules_tick()
-            outbox_relay()
-            time.sleep(interval)
-    finally:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return 0 if stopping else (child.returncode or 1)
+    return 0 if supervise([child], tick=_relay, interval=interval) else (child.returncode or 1)
