@@ -6,13 +6,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import cast
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from smarketing.contacts.models import Account, Activity, Contact, Deal
+from smarketing.contacts.models import Account, Activity, Contact, Deal, StageTransition
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
+from smarketing.core.bulk import next_id, rows_insert, sequences_reset
 from smarketing.core.db import sqlite_checkpoint
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
@@ -77,29 +77,93 @@ def team_step(ctx: Context) -> None:
     ctx.summary.counts["users"] = len(data.TEAM)
 
 
+ACCOUNT_COLUMNS = (
+    "id",
+    "name",
+    "domain",
+    "sector",
+    "size_band",
+    "country",
+    "annual_revenue",
+    "owner_id",
+    "created_at",
+    "updated_at",
+)
+CONTACT_COLUMNS = (
+    "id",
+    "email",
+    "email_normalized",
+    "first_name",
+    "last_name",
+    "search_name",
+    "job_title",
+    "phone",
+    "account_id",
+    "owner_id",
+    "lifecycle_stage",
+    "stage_changed_at",
+    "source",
+    "source_detail",
+    "consent",
+    "consent_updated_at",
+    "created_at",
+    "updated_at",
+)
+DEAL_COLUMNS = (
+    "name",
+    "account_id",
+    "contact_id",
+    "owner_id",
+    "amount",
+    "currency",
+    "pipeline_stage",
+    "status",
+    "expected_close",
+    "lost_reason",
+    "lost_detail",
+    "closed_at",
+    "created_at",
+    "updated_at",
+)
+ACTIVITY_COLUMNS = (
+    "contact_id",
+    "deal_id",
+    "kind",
+    "subject",
+    "body",
+    "occurred_at",
+    "author_id",
+    "created_at",
+)
+
+
 def accounts_step(ctx: Context) -> None:
     """Companies across sectors, sizes and countries (about one per eight contacts)."""
     rng, total = ctx.rng, max(10, ctx.contacts // 8)
-    reps = [u for u in ctx.users.values() if u.role == "sales_rep"]
+    reps = [u.pk for u in ctx.users.values() if u.role == "sales_rep"]
+    first = next_id(Account)
     rows = []
     for index in range(total):
         word, suffix = rng.choice(data.COMPANY_WORDS), rng.choice(data.COMPANY_SUFFIXES)
+        created = ctx.now - timedelta(days=rng.uniform(365, 700))
         rows.append(
-            Account(
-                name=f"{word} {suffix}",
-                domain=f"{search_key(word)}-{search_key(suffix)}-{index}.example",
-                sector=rng.choice(data.SECTORS),
-                size_band=rng.choice(data.SIZE_BANDS),
-                country=rng.choice(data.COUNTRIES),
-                owner=rng.choice(reps) if rng.random() < 0.3 else None,
-                created_at=ctx.now - timedelta(days=rng.uniform(365, 700)),
-                updated_at=ctx.now,
+            (
+                first + index,
+                f"{word} {suffix}",
+                f"{search_key(word)}-{search_key(suffix)}-{index}.example",
+                rng.choice(data.SECTORS),
+                rng.choice(data.SIZE_BANDS),
+                rng.choice(data.COUNTRIES),
+                None,
+                rng.choice(reps) if rng.random() < 0.3 else None,
+                created,
+                ctx.now,
             )
         )
     for start in range(0, total, CHUNK):
         with transaction.atomic():
-            created = Account.objects.bulk_create(rows[start : start + CHUNK])
-        ctx.account_ids.extend(a.pk for a in created)
+            rows_insert(Account, ACCOUNT_COLUMNS, rows[start : start + CHUNK])
+    ctx.account_ids = [row[0] for row in rows]
     ctx.summary.counts["accounts"] = total
 
 
@@ -112,94 +176,106 @@ def funnel_step(ctx: Context) -> None:
             for name, value in _funnel_chunk(ctx, start, size).items():
                 counts[name] += value
         ctx.progress("contacts", start + size, ctx.contacts)
+    sequences_reset(Account, Contact, StageTransition, Deal, Activity)
     ctx.summary.counts.update(counts)
+
+
+def _phone(rng: random.Random) -> str:
+    return "+33 6 " + " ".join(str(rng.randint(10, 99)) for _ in range(4))
 
 
 def _funnel_chunk(ctx: Context, start: int, size: int) -> dict[str, int]:
     rng, now = ctx.rng, ctx.now
-    reps = [u for u in ctx.users.values() if u.role == "sales_rep"]
-    contacts, journeys = [], []
-    for index in range(start, start + size):
+    reps = [u.pk for u in ctx.users.values() if u.role == "sales_rep"]
+    personas = list(data.PERSONAS)
+    first_id = next_id(Contact)
+    contacts, steps, deals, activities = [], [], [], []
+    for offset, index in enumerate(range(start, start + size)):
+        contact_id = first_id + offset
         first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.LAST_NAMES)
         outbound = rng.random() < 0.06
-        persona = rng.choice(list(data.PERSONAS)) if rng.random() < 0.6 else ""
+        persona = rng.choice(personas) if rng.random() < 0.6 else ""
         title = rng.choice(data.PERSONAS[persona]) if persona else rng.choice(data.OTHER_TITLES)
         created = now - timedelta(days=rng.uniform(0.5, 365))
         trip = journey(rng, created, now, outbound)
         stage, changed = trip.path[-1]
         email = f"{first}.{last}.{index}@{rng.choice(('gmail.com', 'orange.fr', 'entreprise.fr'))}"
+        account_id = rng.choice(ctx.account_ids)
+        owner_id = rng.choice(reps) if stage not in {"subscriber", "lead"} else None
         contacts.append(
-            Contact(
-                email=email,
-                email_normalized=email_normalize(email),
-                first_name=first,
-                last_name=last,
-                search_name=search_key(f"{first} {last}"),
-                job_title=title,
-                phone=f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} "
-                f"{rng.randint(10, 99)}",
-                account_id=rng.choice(ctx.account_ids),
-                owner=rng.choice(reps) if stage not in {"subscriber", "lead"} else None,
-                lifecycle_stage=stage,
-                stage_changed_at=changed,
-                source="outbound" if outbound else rng.choice(data.SOURCES),
-                consent=rng.choice(["granted", "granted", "unknown", "withdrawn"]),
-                consent_updated_at=created,
-                created_at=created,
-                updated_at=changed,
+            (
+                contact_id,
+                email,
+                email_normalize(email),
+                first,
+                last,
+                search_key(f"{first} {last}"),
+                title,
+                _phone(rng),
+                account_id,
+                owner_id,
+                stage,
+                changed,
+                "outbound" if outbound else rng.choice(data.SOURCES),
+                "",
+                rng.choice(["granted", "granted", "unknown", "withdrawn"]),
+                created,
+                created,
+                changed,
             )
         )
-        journeys.append(trip)
-    Contact.objects.bulk_create(contacts)
-    steps, deals, activities = [], [], []
-    for contact, trip in zip(contacts, journeys, strict=True):
         previous = ""
-        for stage, at in trip.path:
+        for to_stage, at in trip.path:
             steps.append(
                 HistoryStep(
-                    contact_id=contact.pk,
+                    contact_id=contact_id,
                     from_stage=previous,
-                    to_stage=stage,
+                    to_stage=to_stage,
                     at=at,
                     source="demo",
                     reason="Demo history",
                 )
             )
-            previous = stage
+            previous = to_stage
         if trip.deal_opened_at:
+            pipeline = {"won": "closed_won", "lost": "closed_lost"}.get(trip.deal_status) or (
+                rng.choice(["discovery", "demo", "proposal", "negotiation"])
+            )
             deals.append(
-                Deal(
-                    name=f"{data.COMPANY} — {contact.last_name}",
-                    account_id=cast(int, contact.account_id),
-                    contact=contact,
-                    owner=contact.owner,
-                    amount=trip.amount,
-                    pipeline_stage={"won": "closed_won", "lost": "closed_lost"}.get(
-                        trip.deal_status,
-                        rng.choice(["discovery", "demo", "proposal", "negotiation"]),
-                    ),
-                    status=trip.deal_status,
-                    lost_reason=trip.lost_reason,
-                    expected_close=(trip.deal_opened_at + timedelta(days=60)).date(),
-                    closed_at=trip.deal_closed_at,
-                    created_at=trip.deal_opened_at,
-                    updated_at=trip.deal_closed_at or trip.deal_opened_at,
+                (
+                    f"{data.COMPANY} — {last}",
+                    account_id,
+                    contact_id,
+                    owner_id,
+                    trip.amount,
+                    "EUR",
+                    pipeline,
+                    trip.deal_status,
+                    (trip.deal_opened_at + timedelta(days=60)).date(),
+                    trip.lost_reason,
+                    "",
+                    trip.deal_closed_at,
+                    trip.deal_opened_at,
+                    trip.deal_closed_at or trip.deal_opened_at,
                 )
             )
         for kind, when in trip.activities:
             activities.append(
-                Activity(
-                    contact=contact,
-                    kind=kind,
-                    subject=rng.choice(data.ACTIVITY_SUBJECTS[kind]),
-                    occurred_at=when,
-                    author=contact.owner,
-                    created_at=when,
+                (
+                    contact_id,
+                    None,
+                    kind,
+                    rng.choice(data.ACTIVITY_SUBJECTS[kind]),
+                    "",
+                    when,
+                    owner_id,
+                    when,
                 )
             )
-    written = stage_history_bulk_write(steps=steps, batch_size=20000)
-    Deal.objects.bulk_create(deals)
-    Activity.objects.bulk_create(activities)
+    rows_insert(Contact, CONTACT_COLUMNS, contacts)
+    written = stage_history_bulk_write(steps=steps, batch_size=50_000)
+    rows_insert(Deal, DEAL_COLUMNS, deals)
+    rows_insert(Activity, ACTIVITY_COLUMNS, activities)
     return {
         "contacts": size,
         "transitions": written,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from smarketing.contacts import lifecycle
 from smarketing.contacts.choices import TransitionSource
 from smarketing.contacts.models import Contact, StageTransition
+from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import ConflictError
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can, user_can
@@ -70,6 +71,19 @@ def contact_stage_change(
     return transition
 
 
+HISTORY_COLUMNS = (
+    "contact_id",
+    "from_stage",
+    "to_stage",
+    "at",
+    "actor_id",
+    "reason",
+    "source",
+    "rule",
+    "is_skip",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryStep:
     """One step of a contact's history, for the bulk path. ``from_stage`` "" is the entry."""
@@ -116,20 +130,19 @@ def stage_history_bulk_write(*, steps: Iterable[HistoryStep], batch_size: int = 
     iterator = iter(steps)
     while batch := list(islice(iterator, batch_size)):
         rows = [
-            StageTransition(
-                contact_id=step.contact_id,
-                from_stage=step.from_stage,
-                to_stage=step.to_stage,
-                at=step.at,
-                actor_id=step.actor_id,
-                reason=step.reason,
-                source=step.source,
-                rule=step.rule,
-                is_skip=history_step_check(step),
+            (
+                step.contact_id,
+                step.from_stage,
+                step.to_stage,
+                step.at,
+                step.actor_id,
+                step.reason[:500],
+                step.source,
+                step.rule[:100],
+                history_step_check(step),
             )
             for step in batch
         ]
         with transaction.atomic():
-            StageTransition.objects.bulk_create(rows, batch_size=batch_size)
-        written += len(rows)
+            written += rows_insert(StageTransition, HISTORY_COLUMNS, rows)
     return written
