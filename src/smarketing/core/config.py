@@ -80,7 +80,6 @@ SQLITE_INIT = (
     "PRAGMA busy_timeout=20000;"
     "PRAGMA temp_store=MEMORY;"
     "PRAGMA cache_size=-65536;"
-    "PRAGMA mmap_size=268435456;"
 )
 
 
