@@ -25,6 +25,7 @@ MODELS = [
     "jobs/workerlease",
     "jobs/schedule",
     "jobs/outboxentry",
+    "tracking/event",
 ]
 
 

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "smarketing.users",
     "smarketing.jobs",
     "smarketing.contacts",
+    "smarketing.tracking",
 ]
 
 MIDDLEWARE = [

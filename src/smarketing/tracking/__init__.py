@@ -1,0 +1,1 @@
+"""The events store: behaviour events of contacts and anonymous visitors, append-only."""

@@ -1,0 +1,149 @@
+"""The single way events enter Smarketing, and the stitching of anonymous visitors.
+
+Rules for doubtful input (see ``docs/events.md``): an event names a contact (by id or email) or
+an anonymous visitor id; an unknown contact, an unknown type, a time more than five minutes in
+the future or more than five years in the past, or properties over 8 KB reject that event
+with a code; the others of the batch are stored. Nothing raises for bad events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from django.db import transaction
+from django.utils import timezone
+
+from smarketing.contacts.models import Contact
+from smarketing.core.bulk import rows_insert
+from smarketing.core.text import email_normalize
+from smarketing.tracking.choices import EventType
+from smarketing.tracking.models import Event
+
+MAX_BATCH = 1000
+MAX_PROPERTIES_BYTES = 8192
+FUTURE_SKEW = timedelta(minutes=5)
+OLDEST = timedelta(days=5 * 365)
+COLUMNS = ("contact_id", "visitor_id", "type", "occurred_at", "received_at", "source", "properties")
+
+
+@dataclass(frozen=True)
+class EventIn:
+    """An event as received: who (contact id, email or visitor id), what and when."""
+
+    type: str
+    occurred_at: datetime
+    contact_id: int | None = None
+    email: str = ""
+    visitor_id: str = ""
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What became of one event of a batch: ``accepted``, or rejected with a code."""
+
+    index: int
+    accepted: bool
+    code: str = ""
+    message: str = ""
+
+
+@dataclass
+class AppendResult:
+    """The outcome of a batch: how many were stored, and each event's fate in order."""
+
+    accepted: int = 0
+    outcomes: list[EventOutcome] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        """How many events were refused."""
+        return len(self.outcomes) - self.accepted
+
+
+def _resolve(events: Sequence[EventIn]) -> tuple[set[int], dict[str, int]]:
+    ids = {event.contact_id for event in events if event.contact_id is not None}
+    emails = {email_normalize(event.email) for event in events if event.email}
+    known_ids = (
+        set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    )
+    by_email = (
+        dict(
+            Contact.objects.filter(email_normalized__in=emails).values_list(
+                "email_normalized", "pk"
+            )
+        )
+        if emails
+        else {}
+    )
+    return known_ids, by_email
+
+
+def _check(
+    event: EventIn, now: datetime, known: set[int], by_email: dict[str, int]
+) -> tuple[int | None, str, str]:
+    """Return (contact id, error code, message); the code is empty when the event is valid."""
+    if event.type not in EventType.values:
+        return None, "unknown_event_type", f"Unknown event type {event.type!r}."
+    if timezone.is_naive(event.occurred_at):
+        return None, "invalid_timestamp", "The time needs a time zone (e.g. 2026-11-24T10:00:00Z)."
+    if event.occurred_at > now + FUTURE_SKEW:
+        return None, "occurred_in_future", "The event is more than five minutes in the future."
+    if event.occurred_at < now - OLDEST:
+        return None, "occurred_too_old", "The event is more than five years old."
+    if len(orjson.dumps(event.properties)) > MAX_PROPERTIES_BYTES:
+        return None, "properties_too_large", "Properties are limited to 8 KB."
+    contact_id = None
+    if event.contact_id is not None:
+        if event.contact_id not in known:
+            return None, "unknown_contact", f"No contact has the id {event.contact_id}."
+        contact_id = event.contact_id
+    elif event.email:
+        contact_id = by_email.get(email_normalize(event.email))
+        if contact_id is None:
+            return None, "unknown_contact", f"No contact has the email {event.email}."
+    elif not event.visitor_id:
+        return None, "no_subject", "An event names a contact (id or email) or a visitor id."
+    return contact_id, "", ""
+
+
+def events_append(
+    *, events: Sequence[EventIn], source: str, now: datetime | None = None
+) -> AppendResult:
+    """Store a batch of up to 1,000 events in one insert; report each event's outcome."""
+    if len(events) > MAX_BATCH:
+        raise ValueError(f"A batch holds at most {MAX_BATCH} events.")
+    now = now or timezone.now()
+    known, by_email = _resolve(events)
+    result, rows = AppendResult(), []
+    for index, event in enumerate(events):
+        contact_id, code, message = _check(event, now, known, by_email)
+        if code:
+            result.outcomes.append(EventOutcome(index, False, code, message))
+            continue
+        rows.append(
+            (
+                contact_id,
+                event.visitor_id[:64],
+                event.type,
+                event.occurred_at,
+                now,
+                source[:32],
+                event.properties,
+            )
+        )
+        result.outcomes.append(EventOutcome(index, True))
+    with transaction.atomic():
+        result.accepted = rows_insert(Event, COLUMNS, rows)
+    return result
+
+
+def visitor_identify(*, visitor_id: str, contact: Contact) -> int:
+    """Attach the anonymous events of ``visitor_id`` to ``contact``; return how many moved."""
+    if not visitor_id:
+        return 0
+    return Event.objects.filter(contact__isnull=True, visitor_id=visitor_id).update(contact=contact)
