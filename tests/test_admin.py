@@ -26,6 +26,7 @@ MODELS = [
     "jobs/schedule",
     "jobs/outboxentry",
     "tracking/event",
+    "agreement/agreementversion",
 ]
 
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "smarketing.jobs",
     "smarketing.contacts",
     "smarketing.tracking",
+    "smarketing.agreement",
 ]
 
 MIDDLEWARE = [

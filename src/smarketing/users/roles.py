@@ -40,6 +40,9 @@ class Capability(StrEnum):
     REINSTATE_DISQUALIFIED = "reinstate_disqualified"
     EDIT_DEALS = "edit_deals"
     LOG_ACTIVITY = "log_activity"
+    DRAFT_AGREEMENT = "draft_agreement"
+    APPROVE_AGREEMENT_MARKETING = "approve_agreement_marketing"
+    APPROVE_AGREEMENT_SALES = "approve_agreement_sales"
     MANAGE_USERS = "manage_users"
     ACCESS_ADMIN = "access_admin"
 
@@ -53,13 +56,28 @@ _WORKERS = {
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.MARKETING_USER: frozenset(_WORKERS),
-    Role.MARKETING_MANAGER: frozenset(_WORKERS | {Capability.REINSTATE_DISQUALIFIED}),
+    Role.MARKETING_MANAGER: frozenset(
+        _WORKERS
+        | {
+            Capability.REINSTATE_DISQUALIFIED,
+            Capability.DRAFT_AGREEMENT,
+            Capability.APPROVE_AGREEMENT_MARKETING,
+        }
+    ),
     Role.SALES_REP: frozenset(_WORKERS | {Capability.EDIT_DEALS}),
     Role.SALES_MANAGER: frozenset(
-        _WORKERS | {Capability.EDIT_DEALS, Capability.REINSTATE_DISQUALIFIED}
+        _WORKERS
+        | {
+            Capability.EDIT_DEALS,
+            Capability.REINSTATE_DISQUALIFIED,
+            Capability.DRAFT_AGREEMENT,
+            Capability.APPROVE_AGREEMENT_SALES,
+        }
     ),
     Role.MANAGEMENT: frozenset({Capability.VIEW_RECORDS}),
-    Role.ADMIN: frozenset(Capability),
+    # An admin runs the system but signs for neither team.
+    Role.ADMIN: frozenset(Capability)
+    - {Capability.APPROVE_AGREEMENT_MARKETING, Capability.APPROVE_AGREEMENT_SALES},
 }
 
 MANAGER_ROLES = frozenset({Role.MARKETING_MANAGER, Role.SALES_MANAGER, Role.ADMIN})

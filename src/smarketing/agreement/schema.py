@@ -1,0 +1,81 @@
+"""The shape of the agreement document: every field, its type and its allowed values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+GRADES = ("A", "B", "C", "D")
+FIT_FIELDS = {
+    "job_title": "keywords",
+    "sector": "values",
+    "size_band": "values",
+    "country": "values",
+    "annual_revenue": "range",
+}
+EVENT_TYPES = (
+    "page_view",
+    "content_download",
+    "webinar_registered",
+    "webinar_attended",
+    "email_opened",
+    "email_clicked",
+    "form_submitted",
+    "demo_requested",
+    "custom",
+)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a mapping may hold: field → (type, required)."""
+
+    fields: dict[str, tuple[Any, bool]]
+
+
+CRITERION = Spec(
+    {
+        "field": (str, True),
+        "contains_any": (list, False),
+        "in": (list, False),
+        "min": ((int, float), False),
+        "max": ((int, float), False),
+        "weight": (int, True),
+    }
+)
+PERSONA = Spec({"key": (str, True), "name": (str, True), "criteria": (list, True)})
+FIT = Spec({"grades": (dict, True), "personas": (list, True)})
+CAP = Spec({"count": (int, True), "per_days": (int, True)})
+RULE = Spec(
+    {
+        "key": (str, True),
+        "event": (str, True),
+        "where": (dict, False),
+        "points": ((int, float), True),
+        "cap": (dict, False),
+    }
+)
+ENGAGEMENT = Spec({"half_life_days": ((int, float), True), "rules": (list, True)})
+FAST_TRACK = Spec({"event": (str, True), "min_fit": (str, True)})
+MQL = Spec(
+    {"min_fit": (str, True), "min_engagement": ((int, float), True), "fast_track": (list, False)}
+)
+EXCLUSIONS = Spec(
+    {
+        "competitor_domains": (list, False),
+        "free_mail_domains": (list, False),
+        "student_titles": (list, False),
+        "countries_out_of_target": (list, False),
+        "opted_out": (bool, False),
+    }
+)
+DOCUMENT = Spec(
+    {
+        "name": (str, True),
+        "fit": (dict, True),
+        "engagement": (dict, True),
+        "mql": (dict, True),
+        "exclusions": (dict, False),
+        "extensions": (dict, False),
+    }
+)

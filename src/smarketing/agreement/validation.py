@@ -1,0 +1,215 @@
+"""Parse and check an agreement written in YAML; every problem names its line and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from smarketing.agreement import schema
+from smarketing.agreement.schema import Spec
+from smarketing.core.errors import DomainError
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the document."""
+
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.field}: {self.message}"
+
+
+class AgreementValidationError(DomainError):
+    """The document cannot be used; ``problems`` lists every reason."""
+
+    code = "invalid_agreement"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = problems[0]
+        super().__init__("; ".join(str(p) for p in problems), field=first.field)
+
+
+def _plain(node: yaml.Node) -> Any:
+    """The Python value of a YAML node (scalars typed as YAML 1.1 safe-loads them)."""
+    return yaml.safe_load(yaml.serialize(node))
+
+
+class Checker:
+    """Walks the YAML node tree with the schema, collecting problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, node: yaml.Node, path: str, message: str) -> None:
+        self.problems.append(Problem(node.start_mark.line + 1, path, message))
+
+    def mapping(self, node: yaml.Node, path: str, spec: Spec) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, path, "must be a mapping of fields")
+            return {}
+        found: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            where = f"{path}.{key}" if path else key
+            if key not in spec.fields:
+                allowed = ", ".join(spec.fields)
+                self.fail(key_node, where, f"unknown field (allowed: {allowed})")
+                continue
+            if key in found:
+                self.fail(key_node, where, "appears twice")
+                continue
+            expected, _ = spec.fields[key]
+            value = _plain(value_node)
+            if (expected is int and isinstance(value, bool)) or not isinstance(value, expected):
+                self.fail(value_node, where, f"must be {_type_name(expected)}")
+                continue
+            found[key] = value_node
+        for key, (_, required) in spec.fields.items():
+            if (
+                required
+                and key not in found
+                and not any(p.field == (f"{path}.{key}" if path else key) for p in self.problems)
+            ):
+                self.fail(node, f"{path}.{key}" if path else key, "is required")
+        return found
+
+    def items(self, node: yaml.Node) -> list[yaml.Node]:
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _type_name(expected: Any) -> str:
+    names = {
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        list: "a list",
+        dict: "a mapping",
+        bool: "true or false",
+    }
+    if isinstance(expected, tuple):
+        return "a number"
+    return names.get(expected, str(expected))
+
+
+def agreement_parse(text: str) -> dict[str, Any]:
+    """Return the document of a YAML agreement, or raise :class:`AgreementValidationError`."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise AgreementValidationError(
+            [Problem(line, "(document)", f"not valid YAML: {exc}")]
+        ) from exc
+    if root is None:
+        raise AgreementValidationError([Problem(1, "(document)", "the document is empty")])
+    check = Checker()
+    top = check.mapping(root, "", schema.DOCUMENT)
+    if "fit" in top:
+        _fit(check, top["fit"])
+    if "engagement" in top:
+        _engagement(check, top["engagement"])
+    if "mql" in top:
+        _mql(check, top["mql"])
+    if "exclusions" in top:
+        check.mapping(top["exclusions"], "exclusions", schema.EXCLUSIONS)
+    if check.problems:
+        raise AgreementValidationError(sorted(check.problems, key=lambda p: (p.line, p.field)))
+    return dict(_plain(root))
+
+
+def _fit(check: Checker, node: yaml.Node) -> None:
+    fit = check.mapping(node, "fit", schema.FIT)
+    if "grades" in fit:
+        grades = _plain(fit["grades"])
+        if set(grades) != {"A", "B", "C"}:
+            check.fail(fit["grades"], "fit.grades", "must give the thresholds of A, B and C")
+        elif not all(isinstance(v, int | float) and 0 <= v <= 100 for v in grades.values()):
+            check.fail(fit["grades"], "fit.grades", "thresholds must be numbers from 0 to 100")
+        elif not grades["A"] > grades["B"] > grades["C"]:
+            check.fail(fit["grades"], "fit.grades", "thresholds must decrease: A > B > C")
+    keys: set[str] = set()
+    for index, persona_node in enumerate(check.items(fit.get("personas", yaml.ScalarNode("", "")))):
+        path = f"fit.personas[{index}]"
+        persona = check.mapping(persona_node, path, schema.PERSONA)
+        if "key" in persona:
+            key = str(_plain(persona["key"]))
+            if key in keys:
+                check.fail(persona["key"], f"{path}.key", f"the key {key!r} is used twice")
+            keys.add(key)
+        for number, criterion in enumerate(
+            check.items(persona.get("criteria", yaml.ScalarNode("", "")))
+        ):
+            _criterion(check, criterion, f"{path}.criteria[{number}]")
+
+
+def _criterion(check: Checker, node: yaml.Node, path: str) -> None:
+    criterion = check.mapping(node, path, schema.CRITERION)
+    if "field" in criterion:
+        name = _plain(criterion["field"])
+        kind = schema.FIT_FIELDS.get(name)
+        if kind is None:
+            check.fail(
+                criterion["field"],
+                f"{path}.field",
+                f"unknown field {name!r} (allowed: {', '.join(schema.FIT_FIELDS)})",
+            )
+        elif kind == "keywords" and "contains_any" not in criterion:
+            check.fail(node, f"{path}.contains_any", f"{name} is matched with contains_any")
+        elif kind == "values" and "in" not in criterion:
+            check.fail(node, f"{path}.in", f"{name} is matched with in")
+        elif kind == "range" and "min" not in criterion and "max" not in criterion:
+            check.fail(node, f"{path}.min", f"{name} is matched with min and/or max")
+    if "weight" in criterion and not 0 <= _plain(criterion["weight"]) <= 100:
+        check.fail(criterion["weight"], f"{path}.weight", "must be between 0 and 100")
+
+
+def _engagement(check: Checker, node: yaml.Node) -> None:
+    engagement = check.mapping(node, "engagement", schema.ENGAGEMENT)
+    if "half_life_days" in engagement and not _plain(engagement["half_life_days"]) > 0:
+        check.fail(engagement["half_life_days"], "engagement.half_life_days", "must be above 0")
+    keys: set[str] = set()
+    for index, rule_node in enumerate(
+        check.items(engagement.get("rules", yaml.ScalarNode("", "")))
+    ):
+        path = f"engagement.rules[{index}]"
+        rule = check.mapping(rule_node, path, schema.RULE)
+        if "key" in rule:
+            key = _plain(rule["key"])
+            if key in keys:
+                check.fail(rule["key"], f"{path}.key", f"the key {key!r} is used twice")
+            keys.add(key)
+        if "event" in rule and _plain(rule["event"]) not in schema.EVENT_TYPES:
+            check.fail(
+                rule["event"],
+                f"{path}.event",
+                f"unknown event type (allowed: {', '.join(schema.EVENT_TYPES)})",
+            )
+        if "points" in rule and not -100 <= _plain(rule["points"]) <= 100:
+            check.fail(rule["points"], f"{path}.points", "must be between -100 and 100")
+        if "cap" in rule:
+            cap = check.mapping(rule["cap"], f"{path}.cap", schema.CAP)
+            for name, cap_node in cap.items():
+                if _plain(cap_node) < 1:
+                    check.fail(cap_node, f"{path}.cap.{name}", "must be at least 1")
+
+
+def _mql(check: Checker, node: yaml.Node) -> None:
+    mql = check.mapping(node, "mql", schema.MQL)
+    if "min_fit" in mql and _plain(mql["min_fit"]) not in schema.GRADES:
+        check.fail(mql["min_fit"], "mql.min_fit", "must be A, B, C or D")
+    if "min_engagement" in mql and _plain(mql["min_engagement"]) < 0:
+        check.fail(mql["min_engagement"], "mql.min_engagement", "cannot be negative")
+    for index, item in enumerate(check.items(mql.get("fast_track", yaml.ScalarNode("", "")))):
+        path = f"mql.fast_track[{index}]"
+        fast = check.mapping(item, path, schema.FAST_TRACK)
+        if "event" in fast and _plain(fast["event"]) not in schema.EVENT_TYPES:
+            check.fail(fast["event"], f"{path}.event", "unknown event type")
+        if "min_fit" in fast and _plain(fast["min_fit"]) not in schema.GRADES:
+            check.fail(fast["min_fit"], f"{path}.min_fit", "must be A, B, C or D")
