@@ -1,0 +1,1 @@
+"""Scoring: fit grade and decaying engagement from the active agreement, explainable."""

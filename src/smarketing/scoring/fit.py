@@ -1,0 +1,68 @@
+"""Fit: how well a contact and its account match the agreement's personas (grade A–D)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from smarketing.core.text import search_key
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What fit looks at: the contact's and its account's fields."""
+
+    job_title: str = ""
+    sector: str = ""
+    size_band: str = ""
+    country: str = ""
+    annual_revenue: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The best persona match: its points, grade and a readable line."""
+
+    points: int
+    grade: str
+    persona: str
+    breakdown: str
+
+
+def _matches(criterion: dict[str, Any], profile: Profile) -> bool:
+    value = getattr(profile, criterion["field"])
+    if "contains_any" in criterion:
+        title = search_key(str(value))
+        return any(search_key(word) in title for word in criterion["contains_any"])
+    if "in" in criterion:
+        return str(value).casefold() in {str(v).casefold() for v in criterion["in"]}
+    if value is None:
+        return False
+    low, high = criterion.get("min"), criterion.get("max")
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def grade_for(points: int, grades: dict[str, int]) -> str:
+    """A, B or C when ``points`` reach that threshold, else D."""
+    for grade in ("A", "B", "C"):
+        if points >= grades[grade]:
+            return grade
+    return "D"
+
+
+def fit_evaluate(profile: Profile, fit: dict[str, Any]) -> Fit:
+    """Score ``profile`` against every persona and keep the best (first one on a tie)."""
+    best: Fit | None = None
+    for persona in fit["personas"]:
+        marks, points = [], 0
+        for criterion in persona["criteria"]:
+            matched = _matches(criterion, profile)
+            points += criterion["weight"] if matched else 0
+            marks.append(f"{criterion['field']} {'✔' if matched else '✘'}")
+        points = min(points, 100)
+        grade = grade_for(points, fit["grades"])
+        line = f"fit {grade} ({persona['name']}, {points} pts): {' '.join(marks)}"
+        if best is None or points > best.points:
+            best = Fit(points, grade, persona["key"], line)
+    return best or Fit(0, "D", "", "fit D: no persona defined")

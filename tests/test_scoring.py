@@ -1,0 +1,179 @@
+"""Scoring: fit grades, decaying and capped engagement, the MQL rule — values worked out by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smarketing.agreement.validation import agreement_parse
+from smarketing.scoring.engagement import (
+    DAY,
+    EngagementState,
+    engagement_breakdown,
+    engagement_fold,
+    value_at,
+)
+from smarketing.scoring.fit import Profile, fit_evaluate
+from smarketing.scoring.qualification import Person, mql_evaluate
+
+DOC = agreement_parse((Path(__file__).parent / "fixtures" / "agreement.yaml").read_text())
+ENG = DOC["engagement"]
+NOW = 20000 * DAY  # day 20,000 since the epoch; the 30-day cap window 666 covers days 19,980–20,009
+PRICING = {"path": "/pricing"}
+
+
+@pytest.mark.parametrize(
+    ("profile", "grade", "line"),
+    [
+        (
+            Profile(job_title="Directrice financière", size_band="51-200", country="FR"),
+            "A",
+            "fit A (CFO of a mid-size company, 100 pts): job_title ✔ size_band ✔ country ✔",
+        ),
+        (
+            Profile(job_title="DAF", size_band="201-1000", country="GB"),
+            "B",
+            "fit B (CFO of a mid-size company, 70 pts): job_title ✔ size_band ✔ country ✘",
+        ),
+        (
+            Profile(job_title="CFO", size_band="5000+", country="DE"),
+            "C",
+            "fit C (CFO of a mid-size company, 40 pts): job_title ✔ size_band ✘ country ✘",
+        ),
+        (
+            Profile(job_title="Comptable", size_band="1-10", country="fr"),
+            "D",
+            "fit D (CFO of a mid-size company, 30 pts): job_title ✘ size_band ✘ country ✔",
+        ),
+    ],
+)
+def test_fit_grade_and_breakdown(profile: Profile, grade: str, line: str) -> None:
+    fit = fit_evaluate(profile, DOC["fit"])
+    assert (fit.grade, fit.breakdown, fit.persona) == (grade, line, "cfo")
+
+
+def _fold(
+    state: EngagementState,
+    when_days: float,
+    event_type: str = "page_view",
+    properties: dict | None = None,
+) -> str:
+    return engagement_fold(
+        state,
+        event_type=event_type,
+        properties=properties or PRICING,
+        when=when_days * DAY,
+        engagement=ENG,
+    )
+
+
+def test_points_halve_every_half_life() -> None:
+    state = EngagementState()
+    _fold(state, 19970)  # 30 days before NOW
+    assert value_at(state, NOW, 30) == pytest.approx(7.5, abs=1e-9)
+    _fold(state, 20000, "demo_requested", {})
+    # 15 × ½ + 30
+    assert value_at(state, NOW, 30) == pytest.approx(37.5, abs=1e-9)
+    assert value_at(state, NOW + 30 * DAY, 30) == pytest.approx(18.75, abs=1e-9)
+
+
+def test_other_pages_score_nothing() -> None:
+    state = EngagementState()
+    assert _fold(state, 19999, properties={"path": "/blog"}) == ""
+    assert value_at(state, NOW, 30) == 0
+
+
+@pytest.mark.parametrize(
+    "order",
+    [[19990, 19991, 19992, 19993], [19993, 19992, 19991, 19990], [19991, 19993, 19990, 19992]],
+)
+def test_cap_keeps_the_earliest_three_of_the_window_in_any_arrival_order(order: list[int]) -> None:
+    state = EngagementState()
+    for day in order:
+        _fold(state, day)
+    expected = 15 * (2 ** (-10 / 30) + 2 ** (-9 / 30) + 2 ** (-8 / 30))  # days 19990–19992
+    assert value_at(state, NOW, 30) == pytest.approx(expected, abs=1e-9)
+    assert engagement_breakdown(state, ENG, NOW) == "engagement 36.6: +15 pricing ×4 (capped)"
+
+
+def test_a_new_window_counts_again() -> None:
+    state = EngagementState()
+    for day in (19977, 19978, 19979, 19980, 19981):  # window 665 ends on day 19,979
+        _fold(state, day)
+    expected = 15 * sum(2 ** (-(20000 - d) / 30) for d in (19977, 19978, 19979, 19980, 19981))
+    assert value_at(state, NOW, 30) == pytest.approx(expected, abs=1e-9)
+
+
+def _person(email: str = "anne@acme.fr", **kw: object) -> Person:
+    return Person(email=email, **kw)  # type: ignore[arg-type]
+
+
+def test_mql_rule_fit_and_engagement() -> None:
+    assert mql_evaluate(
+        grade="B", engagement=40, event_types=set(), person=_person(), document=DOC
+    ) == (True, "fit ≥ B and engagement ≥ 40")
+    assert mql_evaluate(
+        grade="C", engagement=90, event_types=set(), person=_person(), document=DOC
+    ) == (False, "needs fit ≥ B and engagement ≥ 40")
+    assert mql_evaluate(
+        grade="A", engagement=39.9, event_types={"page_view"}, person=_person(), document=DOC
+    ) == (False, "needs fit ≥ B and engagement ≥ 40")
+
+
+def test_demo_request_fast_tracks_from_grade_c_but_not_d() -> None:
+    assert mql_evaluate(
+        grade="C", engagement=0, event_types={"demo_requested"}, person=_person(), document=DOC
+    ) == (True, "fast track: demo_requested with fit ≥ C")
+    assert (
+        mql_evaluate(
+            grade="D", engagement=99, event_types={"demo_requested"}, person=_person(), document=DOC
+        )[0]
+        is False
+    )
+
+
+@pytest.mark.parametrize(
+    ("person", "why"),
+    [
+        (Person(email="anne@gmail.com"), "excluded: free-mail address"),
+        (Person(email="anne@acme.fr", opted_out=True), "excluded: opted out"),
+    ],
+)
+def test_exclusions_win_over_points(person: Person, why: str) -> None:
+    assert mql_evaluate(
+        grade="A", engagement=500, event_types={"demo_requested"}, person=person, document=DOC
+    ) == (False, why)
+
+
+EVENTS = st.lists(
+    st.tuples(
+        st.floats(min_value=19800, max_value=20000, allow_nan=False),
+        st.sampled_from(["pricing", "blog", "demo"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(events=EVENTS, seed=st.randoms())
+def test_any_arrival_order_gives_the_score_of_time_order(events: list, seed) -> None:
+    def fold_all(stream: list) -> EngagementState:
+        state = EngagementState()
+        for day, kind in stream:
+            if kind == "demo":
+                _fold(state, day, "demo_requested", {})
+            else:
+                _fold(state, day, properties={"path": "/" + kind})
+        return state
+
+    shuffled = list(events)
+    seed.shuffle(shuffled)
+    in_time_order = fold_all(sorted(events))
+    as_arrived = fold_all(shuffled)
+    assert value_at(as_arrived, NOW, 30) == pytest.approx(
+        value_at(in_time_order, NOW, 30), abs=1e-6
+    )
+    assert as_arrived.counted == in_time_order.counted
