@@ -27,6 +27,7 @@ MODELS = [
     "jobs/outboxentry",
     "tracking/event",
     "agreement/agreementversion",
+    "scoring/contactscore",
 ]
 
 

@@ -89,8 +89,8 @@ def test_two_workers_fire_each_periodic_job_once(kind: str, tmp_path: Path) -> N
         made.start("worker", "--interval", "0.1")
         made.start("worker", "--interval", "0.1")
         # when the schedules become due (both are due at once on a new site)
-        made.wait_for(lambda: len(made.query("SELECT name FROM jobs_schedule", ())) == 2)
-        time.sleep(3)
+        made.wait_for(lambda: len(made.query("SELECT name FROM jobs_schedule", ())) == 3)
+        time.sleep(3)  # shorter than the shortest period (scoring, 5 s)
         # then each job was enqueued exactly once
         paths = sorted(
             row[0]
@@ -99,6 +99,7 @@ def test_two_workers_fire_each_periodic_job_once(kind: str, tmp_path: Path) -> N
         assert paths == [
             "smarketing.jobs.tasks.database_checkpoint",
             "smarketing.jobs.tasks.task_results_prune",
+            "smarketing.scoring.tasks.scoring_consume_task",
         ]
 
 

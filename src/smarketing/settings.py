@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "smarketing.contacts",
     "smarketing.tracking",
     "smarketing.agreement",
+    "smarketing.scoring",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from smarketing.contacts.choices import ContactSource, LifecycleStage
 from smarketing.contacts.selectors import contact_detail, contact_list_page
+from smarketing.scoring.selectors import contact_score
 from smarketing.users.models import User
 from smarketing.users.roles import Capability
 from smarketing.web.pages import requires
@@ -56,6 +57,6 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     detail = contact_detail(contact_id=contact_id)
     if detail is None:
         raise Http404("No such contact")
-    return render(
-        request, "web/contacts/detail.html", {"detail": detail, "contact": detail.contact}
-    )
+    score = contact_score(contact_id=contact_id)
+    context = {"detail": detail, "contact": detail.contact, "score": score}
+    return render(request, "web/contacts/detail.html", context)
