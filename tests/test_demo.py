@@ -25,6 +25,7 @@ DATA_TABLES = (
     "contacts_stagetransition",
     "contacts_deal",
     "contacts_activity",
+    "tracking_event",
 )
 
 

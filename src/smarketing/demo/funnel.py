@@ -81,3 +81,54 @@ def journey(rng: random.Random, created: datetime, now: datetime, outbound: bool
             if moment < now:
                 result.activities.append((rng.choice(["call", "meeting", "email", "note"]), moment))
     return result
+
+
+Behaviour = tuple[str, datetime, dict[str, str]]
+PAGES = [
+    "/",
+    "/produit",
+    "/blog/cloture-mensuelle",
+    "/blog/tresorerie",
+    "/cas-clients",
+    "/integrations",
+]
+
+
+def behaviour(rng: random.Random, trip: Journey, now: datetime) -> list[Behaviour]:
+    """Engagement events that fit the journey: browsing, then more intent before each step up."""
+    created = trip.path[0][1]
+    reached = {stage for stage, _ in trip.path}
+    events: list[Behaviour] = []
+
+    def around(before: datetime, days: float) -> datetime:
+        moment = before - timedelta(days=rng.uniform(0, days), minutes=rng.randint(1, 600))
+        return min(max(moment, created), now - timedelta(minutes=1))
+
+    for _ in range(rng.randint(1, 4)):
+        events.append(
+            ("page_view", around(created + timedelta(days=20), 20), {"path": rng.choice(PAGES)})
+        )
+    if rng.random() < 0.4:
+        events.append(
+            (
+                "content_download",
+                around(created + timedelta(days=30), 30),
+                {"content": rng.choice(["guide-cloture", "livre-blanc-tresorerie"])},
+            )
+        )
+    if rng.random() < 0.25:
+        events.append(
+            ("email_clicked", around(created + timedelta(days=60), 60), {"campaign": "newsletter"})
+        )
+    mql_at = next((at for stage, at in trip.path if stage == "mql"), None)
+    if mql_at is not None:
+        for _ in range(rng.randint(2, 4)):
+            events.append(("page_view", around(mql_at, 10), {"path": "/tarifs"}))
+        if rng.random() < 0.5:
+            events.append(("webinar_registered", around(mql_at, 20), {"webinar": "demo-live"}))
+            events.append(("webinar_attended", around(mql_at, 5), {"webinar": "demo-live"}))
+        else:
+            events.append(("demo_requested", around(mql_at, 0.5), {"form": "demande-demo"}))
+    if reached & {"sql", "opportunity"}:
+        events.append(("form_submitted", around(trip.path[-1][1], 15), {"form": "contact"}))
+    return [event for event in events if event[1] < now]

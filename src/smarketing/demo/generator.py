@@ -10,6 +10,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from smarketing.agreement.services import (
+    agreement_activate,
+    agreement_approve,
+    agreement_draft_create,
+)
 from smarketing.contacts.models import Account, Activity, Contact, Deal, StageTransition
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
 from smarketing.core.bulk import next_id, rows_insert, sequences_reset
@@ -17,11 +22,14 @@ from smarketing.core.db import sqlite_checkpoint
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
 from smarketing.demo import data
-from smarketing.demo.funnel import journey
+from smarketing.demo.agreement_text import DEMO_AGREEMENT
+from smarketing.demo.funnel import behaviour, journey
+from smarketing.tracking.services import MAX_BATCH, EventIn, events_append
 from smarketing.users.models import User
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 5000
+FREE_MAIL = ("gmail.com", "orange.fr", "free.fr")
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class Context:
     summary: DemoSummary
     users: dict[str, User] = field(default_factory=dict)
     account_ids: list[int] = field(default_factory=list)
+    account_domains: dict[int, str] = field(default_factory=dict)
 
 
 def team_step(ctx: Context) -> None:
@@ -164,12 +173,13 @@ def accounts_step(ctx: Context) -> None:
         with transaction.atomic():
             rows_insert(Account, ACCOUNT_COLUMNS, rows[start : start + CHUNK])
     ctx.account_ids = [row[0] for row in rows]
+    ctx.account_domains = {row[0]: row[2] for row in rows}
     ctx.summary.counts["accounts"] = total
 
 
 def funnel_step(ctx: Context) -> None:
     """A year of contacts with their stage history, deals and activities, chunk by chunk."""
-    counts = {"contacts": 0, "transitions": 0, "deals": 0, "activities": 0}
+    counts = {"contacts": 0, "transitions": 0, "deals": 0, "activities": 0, "events": 0}
     for start in range(0, ctx.contacts, CHUNK):
         size = min(CHUNK, ctx.contacts - start)
         with transaction.atomic():
@@ -190,6 +200,7 @@ def _funnel_chunk(ctx: Context, start: int, size: int) -> dict[str, int]:
     personas = list(data.PERSONAS)
     first_id = next_id(Contact)
     contacts, steps, deals, activities = [], [], [], []
+    behaviours: list[EventIn] = []
     for offset, index in enumerate(range(start, start + size)):
         contact_id = first_id + offset
         first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.LAST_NAMES)
@@ -199,8 +210,9 @@ def _funnel_chunk(ctx: Context, start: int, size: int) -> dict[str, int]:
         created = now - timedelta(days=rng.uniform(0.5, 365))
         trip = journey(rng, created, now, outbound)
         stage, changed = trip.path[-1]
-        email = f"{first}.{last}.{index}@{rng.choice(('gmail.com', 'orange.fr', 'entreprise.fr'))}"
         account_id = rng.choice(ctx.account_ids)
+        domain = ctx.account_domains[account_id] if rng.random() < 0.85 else rng.choice(FREE_MAIL)
+        email = f"{search_key(first)}.{search_key(last)}.{index}@{domain}".replace(" ", "-")
         owner_id = rng.choice(reps) if stage not in {"subscriber", "lead"} else None
         contacts.append(
             (
@@ -224,6 +236,10 @@ def _funnel_chunk(ctx: Context, start: int, size: int) -> dict[str, int]:
                 changed,
             )
         )
+        for kind, at, properties in behaviour(rng, trip, now):
+            behaviours.append(
+                EventIn(type=kind, occurred_at=at, contact_id=contact_id, properties=properties)
+            )
         previous = ""
         for to_stage, at in trip.path:
             steps.append(
@@ -276,7 +292,12 @@ def _funnel_chunk(ctx: Context, start: int, size: int) -> dict[str, int]:
     written = stage_history_bulk_write(steps=steps, batch_size=50_000)
     rows_insert(Deal, DEAL_COLUMNS, deals)
     rows_insert(Activity, ACTIVITY_COLUMNS, activities)
+    events = 0
+    for start_at in range(0, len(behaviours), MAX_BATCH):
+        chunk = behaviours[start_at : start_at + MAX_BATCH]
+        events += events_append(events=chunk, source="demo", now=now).accepted
     return {
+        "events": events,
         "contacts": size,
         "transitions": written,
         "deals": len(deals),
@@ -284,7 +305,17 @@ def _funnel_chunk(ctx: Context, start: int, size: int) -> dict[str, int]:
     }
 
 
-STEPS: list[Callable[[Context], None]] = [team_step, accounts_step, funnel_step]
+def agreement_step(ctx: Context) -> None:
+    """The agreement both teams signed: drafted by marketing, approved by both, active."""
+    marketing, sales = ctx.users["camille"], ctx.users["sophie"]
+    version = agreement_draft_create(actor=marketing, text=DEMO_AGREEMENT)
+    agreement_approve(actor=marketing, version=version)
+    agreement_approve(actor=sales, version=version)
+    agreement_activate(actor=sales, version=version)
+    ctx.summary.counts["agreement versions"] = 1
+
+
+STEPS: list[Callable[[Context], None]] = [team_step, agreement_step, accounts_step, funnel_step]
 
 
 def generate(
