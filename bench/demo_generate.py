@@ -27,6 +27,7 @@ TABLES = [
     "contacts_stagetransition",
     "contacts_deal",
     "contacts_activity",
+    "tracking_event",
 ]
 
 
