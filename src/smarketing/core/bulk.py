@@ -6,10 +6,10 @@ without building model instances and SQL for every row.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import orjson
 from django.core.management.color import no_style
 from django.db import connection, models
 
@@ -26,7 +26,7 @@ def _adapter(field: models.Field[Any, Any]) -> Adapter | None:
         digits, places = field.max_digits, field.decimal_places
         return lambda value: ops.adapt_decimalfield_value(value, digits, places)
     if isinstance(field, models.JSONField):
-        return lambda value: None if value is None else json.dumps(value)
+        return lambda value: None if value is None else orjson.dumps(value).decode()
     return None
 
 

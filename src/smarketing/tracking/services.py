@@ -27,6 +27,7 @@ MAX_BATCH = 1000
 MAX_PROPERTIES_BYTES = 8192
 FUTURE_SKEW = timedelta(minutes=5)
 OLDEST = timedelta(days=5 * 365)
+EVENT_TYPES = frozenset(EventType.values)
 COLUMNS = ("contact_id", "visitor_id", "type", "occurred_at", "received_at", "source", "properties")
 
 
@@ -87,7 +88,7 @@ def _check(
     event: EventIn, now: datetime, known: set[int], by_email: dict[str, int]
 ) -> tuple[int | None, str, str]:
     """Return (contact id, error code, message); the code is empty when the event is valid."""
-    if event.type not in EventType.values:
+    if event.type not in EVENT_TYPES:
         return None, "unknown_event_type", f"Unknown event type {event.type!r}."
     if timezone.is_naive(event.occurred_at):
         return None, "invalid_timestamp", "The time needs a time zone (e.g. 2026-11-24T10:00:00Z)."
