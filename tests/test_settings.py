@@ -144,3 +144,27 @@ def test_email_urls() -> None:
     assert config.email("console://")["EMAIL_BACKEND"].endswith("console.EmailBackend")
     with pytest.raises(config.ConfigError):
         config.email("pigeon://coop")
+
+
+def test_data_folder_check_is_safe_when_processes_start_together(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # given the web server and the worker checking the same folder at the same moment
+    monkeypatch.setenv("SMARKETING_DATA", str(tmp_path / "data"))
+    errors: list[Exception] = []
+
+    def check() -> None:
+        for _ in range(300):
+            try:
+                config.data_dir()
+            except config.ConfigError as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=check) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then none of them sees the folder as unwritable, and no probe file is left
+    assert errors == []
+    assert list((tmp_path / "data").iterdir()) == []

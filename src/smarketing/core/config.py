@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -48,9 +49,10 @@ def data_dir() -> Path:
     path = Path(env("SMARKETING_DATA", "smarketing-data")).expanduser().resolve()
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        # a probe file of its own: several processes start at once (web, worker)
+        handle, probe = tempfile.mkstemp(dir=path, prefix=".write-test-")
+        os.close(handle)
+        os.unlink(probe)
     except OSError as exc:
         raise ConfigError(
             f"The data folder {path} is not writable ({exc.strerror}): "
