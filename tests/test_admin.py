@@ -71,3 +71,18 @@ def test_non_admin_roles_cannot_open_the_admin(users_by_role: dict) -> None:
     client = Client()
     client.force_login(users_by_role["sales_manager"])
     assert client.get("/admin/contacts/contact/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "tracking/event",
+        "scoring/contactscore",
+        "agreement/agreementversion",
+        "jobs/workerlease",
+        "jobs/schedule",
+        "jobs/outboxentry",
+    ],
+)
+def test_system_written_rows_cannot_be_added_by_hand(admin_client: Client, model: str) -> None:
+    assert admin_client.get(f"/admin/{model}/add/").status_code == 403

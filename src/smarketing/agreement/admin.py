@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from smarketing.agreement.models import AgreementApproval, AgreementVersion
+from smarketing.core.admin import ReadOnlyAdmin
 
 
 class ApprovalInline(admin.TabularInline):
@@ -21,7 +22,7 @@ class ApprovalInline(admin.TabularInline):
 
 
 @admin.register(AgreementVersion)
-class AgreementVersionAdmin(admin.ModelAdmin):
+class AgreementVersionAdmin(ReadOnlyAdmin):
     list_display = ("number", "name", "status", "created_by", "created_at", "activated_at")
     list_filter = ("status",)
     readonly_fields = (
@@ -36,9 +37,3 @@ class AgreementVersionAdmin(admin.ModelAdmin):
         "activated_at",
     )
     inlines = [ApprovalInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -1,19 +1,9 @@
 """Read-only admin of the worker's state."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from smarketing.core.admin import ReadOnlyAdmin
 from smarketing.jobs.models import OutboxEntry, Schedule, WorkerLease
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The worker writes these rows; people only read them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(WorkerLease)
