@@ -14,6 +14,7 @@ from smarketing.agreement.services import (
 )
 from smarketing.contacts.models import StageTransition
 from smarketing.contacts.services import account_create, contact_create
+from smarketing.scoring.breakdown import score_breakdown
 from smarketing.scoring.models import ContactScore, ScoringCursor
 from smarketing.scoring.services import contact_rescore, scoring_consume
 from smarketing.tracking.services import EventIn, events_append, visitor_identify
@@ -21,6 +22,7 @@ from smarketing.tracking.services import EventIn, events_append, visitor_identif
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+PRICING_PAGE = {"path": "/pricing"}
 
 
 @pytest.fixture
@@ -77,7 +79,7 @@ def test_consumer_scores_explains_and_qualifies_once(active) -> None:
         30.0,
         False,
     )
-    assert score.breakdown == [
+    assert score_breakdown(score, NOW) == [
         "fit A (CFO of a mid-size company, 100 pts): job_title ✔ size_band ✔ country ✔",
         "engagement 30.0: +15 pricing ×2",
         "MQL rule v1: needs fit ≥ B and engagement ≥ 40",
@@ -98,7 +100,7 @@ def test_consumer_scores_explains_and_qualifies_once(active) -> None:
     _views(contact, [0])
     assert scoring_consume(now=NOW) == 1
     assert len(_mql_rows(contact)) == 1
-    assert ContactScore.objects.get(contact=contact).breakdown[1] == (
+    assert score_breakdown(ContactScore.objects.get(contact=contact), NOW)[1] == (
         "engagement 75.0: +15 pricing ×3, +30 demo ×1"
     )
 
@@ -163,10 +165,20 @@ def test_nothing_is_scored_without_an_active_agreement() -> None:
 
 def test_contact_page_shows_score_breakdown_and_version(active, users_by_role) -> None:
     from django.test import Client
+    from django.utils import timezone
 
     contact = _cfo()
-    _views(contact, [0])
-    scoring_consume(now=NOW)
+    now = timezone.now()
+    events_append(
+        events=[
+            EventIn(
+                type="page_view", occurred_at=now, contact_id=contact.pk, properties=PRICING_PAGE
+            )
+        ],
+        source="api",
+        now=now,
+    )
+    scoring_consume(now=now)
     client = Client()
     client.force_login(users_by_role["sales_rep"])
     body = client.get(f"/contacts/{contact.pk}/").content.decode()

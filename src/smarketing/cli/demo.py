@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import date
 
+from smarketing.cli.progress import progress_bar
 from smarketing.cli.setup import database_check, django_start
 from smarketing.core.supervise import supervise
 
@@ -34,16 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _progress(stage: str, done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    print(
-        f"\r  {stage:<10} [{'#' * filled}{'.' * (width - filled)}] {done:>9,}/{total:,}",
-        end="\n" if done >= total else "",
-        flush=True,
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     django_start()
     database_check(migrated=False)
@@ -61,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Generating the demo company ({args.contacts:,} contacts)…", flush=True)
         started = time.monotonic()
         summary = generate(
-            contacts=args.contacts, seed=args.seed, today=args.today, progress=_progress
+            contacts=args.contacts, seed=args.seed, today=args.today, progress=progress_bar
         )
         counts = ", ".join(f"{n:,} {name}" for name, n in summary.counts.items())
         print(f"Generated {counts} in {time.monotonic() - started:.1f} s.", flush=True)

@@ -13,7 +13,7 @@ import sys
 
 from smarketing.cli.setup import CommandError
 
-SUBCOMMANDS = ("serve", "worker", "demo", "migrate", "createuser")
+SUBCOMMANDS = ("serve", "worker", "demo", "migrate", "createuser", "rescore", "agreement")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,9 +28,10 @@ class Fit:
     grade: str
     persona: str
     breakdown: str
+    marks: str = ""
 
 
-def _matches(criterion: dict[str, Any], profile: Profile) -> bool:
+def criterion_matches(criterion: dict[str, Any], profile: Profile) -> bool:
     value = getattr(profile, criterion["field"])
     if "contains_any" in criterion:
         title = search_key(str(value))
@@ -51,18 +52,27 @@ def grade_for(points: int, grades: dict[str, int]) -> str:
     return "D"
 
 
+def fit_line(fit: dict[str, Any], persona_key: str, points: int, marks: str) -> str:
+    """The readable line of a fit, from the persona and which criteria are met (``marks``)."""
+    grade = grade_for(points, fit["grades"])
+    persona = next((p for p in fit["personas"] if p["key"] == persona_key), None)
+    if persona is None:
+        return f"fit {grade}: no persona defined"
+    checks = " ".join(
+        f"{criterion['field']} {'✔' if mark == '1' else '✘'}"
+        for criterion, mark in zip(persona["criteria"], marks, strict=False)
+    )
+    return f"fit {grade} ({persona['name']}, {points} pts): {checks}"
+
+
 def fit_evaluate(profile: Profile, fit: dict[str, Any]) -> Fit:
     """Score ``profile`` against every persona and keep the best (first one on a tie)."""
     best: Fit | None = None
     for persona in fit["personas"]:
-        marks, points = [], 0
-        for criterion in persona["criteria"]:
-            matched = _matches(criterion, profile)
-            points += criterion["weight"] if matched else 0
-            marks.append(f"{criterion['field']} {'✔' if matched else '✘'}")
-        points = min(points, 100)
-        grade = grade_for(points, fit["grades"])
-        line = f"fit {grade} ({persona['name']}, {points} pts): {' '.join(marks)}"
+        marks = "".join("1" if criterion_matches(c, profile) else "0" for c in persona["criteria"])
+        weights = [c["weight"] for c, m in zip(persona["criteria"], marks, strict=True) if m == "1"]
+        points = min(sum(weights), 100)
         if best is None or points > best.points:
-            best = Fit(points, grade, persona["key"], line)
+            line = fit_line(fit, persona["key"], points, marks)
+            best = Fit(points, grade_for(points, fit["grades"]), persona["key"], line, marks)
     return best or Fit(0, "D", "", "fit D: no persona defined")

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from smarketing.agreement.models import VersionStatus
+from smarketing.scoring.breakdown import score_breakdown, score_engagement
 from smarketing.scoring.models import ContactScore
 
 
-def contact_score(*, contact_id: int) -> ContactScore | None:
-    """The contact's current score with its agreement version, or None if not scored yet."""
-    return ContactScore.objects.select_related("version").filter(contact_id=contact_id).first()
+@dataclass(frozen=True)
+class ScoreView:
+    """A contact's current score as people read it: decayed to now, with its explanation."""
+
+    score: ContactScore
+    engagement: float
+    breakdown: list[str]
+
+
+def contact_score(*, contact_id: int, now: datetime | None = None) -> ScoreView | None:
+    """The contact's score under the active version, or None if not scored yet."""
+    score = (
+        ContactScore.objects.select_related("version")
+        .filter(contact_id=contact_id, version__status=VersionStatus.ACTIVE)
+        .first()
+    )
+    if score is None:
+        return None
+    when = now or timezone.now()
+    return ScoreView(score, score_engagement(score, when), score_breakdown(score, when))

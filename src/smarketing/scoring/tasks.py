@@ -1,4 +1,4 @@
-"""The scoring consumer, run by the worker every few seconds."""
+"""Scoring work run by the worker: the event consumer, full rescores and MQL hand-overs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from datetime import timedelta
 
 from smarketing.jobs.durable import durable_task
 from smarketing.jobs.schedule import periodic
+from smarketing.scoring.handover import handover_release
+from smarketing.scoring.models import RescoreRun, RunStatus
+from smarketing.scoring.rescore import rescore_fail, rescore_run
 from smarketing.scoring.services import scoring_consume
 
 
@@ -18,4 +21,26 @@ def scoring_consume_task() -> int:
     return total
 
 
+@durable_task(max_attempts=3, base_delay=30)
+def rescore_task(run_id: int) -> str:
+    """Run (or resume after a crash) a rescore to its end, then hand over new MQLs."""
+    run = RescoreRun.objects.select_related("version").get(pk=run_id)
+    if run.status != RunStatus.RUNNING:
+        return run.status
+    try:
+        run = rescore_run(run)
+    except Exception as exc:
+        rescore_fail(run, f"{type(exc).__name__}: {exc}")
+        raise
+    handover_release()
+    return run.status
+
+
+@durable_task(max_attempts=5, base_delay=60)
+def handover_task() -> int:
+    """Move today's share of due contacts to MQL."""
+    return handover_release()
+
+
 periodic("scoring.consume", every=timedelta(seconds=5), task=scoring_consume_task)
+periodic("scoring.handover", every=timedelta(minutes=15), task=handover_task)

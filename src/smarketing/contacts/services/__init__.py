@@ -7,6 +7,7 @@ from smarketing.contacts.services.deals import deal_create, deal_lose, deal_win
 from smarketing.contacts.services.stages import (
     HistoryStep,
     contact_stage_change,
+    contacts_stage_bulk_change,
     stage_history_bulk_write,
 )
 
@@ -17,6 +18,7 @@ __all__ = [
     "contact_create",
     "contact_stage_change",
     "contact_update",
+    "contacts_stage_bulk_change",
     "deal_create",
     "deal_lose",
     "deal_win",

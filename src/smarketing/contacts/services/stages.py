@@ -146,3 +146,41 @@ def stage_history_bulk_write(*, steps: Iterable[HistoryStep], batch_size: int = 
         with transaction.atomic():
             written += rows_insert(StageTransition, HISTORY_COLUMNS, rows)
     return written
+
+
+def contacts_stage_bulk_change(
+    *,
+    contact_ids: list[int],
+    to_stage: str,
+    reason: str,
+    source: str,
+    rule: str = "",
+    at: datetime | None = None,
+) -> list[int]:
+    """Move many contacts to ``to_stage`` as the system, in one transaction; return the moved ids.
+
+    Contacts whose current stage does not allow the move (by the lifecycle table, without
+    manager rights) are left as they are.
+    """
+    when = at or timezone.now()
+    with transaction.atomic():
+        current = Contact.objects.select_for_update().filter(id__in=contact_ids)
+        steps = [
+            HistoryStep(
+                contact_id=contact_id,
+                from_stage=stage,
+                to_stage=to_stage,
+                at=when,
+                reason=reason,
+                source=source,
+                rule=rule,
+            )
+            for contact_id, stage in current.values_list("id", "lifecycle_stage")
+            if (move := lifecycle.rule_for(stage, to_stage)) is not None and not move.manager_only
+        ]
+        stage_history_bulk_write(steps=steps)
+        moved = [step.contact_id for step in steps]
+        Contact.objects.filter(id__in=moved).update(
+            lifecycle_stage=to_stage, stage_changed_at=when, updated_at=timezone.now()
+        )
+    return moved

@@ -1,0 +1,208 @@
+"""Full rescoring of one agreement version, set-based, chunk by chunk, resumable.
+
+A run computes the scores of every contact with :mod:`smarketing.scoring.sql`, one range of
+contact ids per transaction (the run row records where to resume). A version being prepared
+gets its own rows, so the active version's scores stay current until the switch; when the run
+rescored the active version itself, the event consumer pauses until it is done.
+
+When a run was asked to activate its version, the last step folds the events that arrived
+meanwhile, switches the active version and starts the MQL hand-over in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.services import agreement_activate
+from smarketing.contacts.choices import LifecycleStage
+from smarketing.contacts.models import Contact
+from smarketing.core.db import sqlite_checkpoint
+from smarketing.core.errors import ConflictError
+from smarketing.scoring.models import ContactScore, MqlHandover, RescoreRun, RunStatus
+from smarketing.scoring.services import catch_up, cursor_advance, scoring_cursor_lock
+from smarketing.scoring.sql import ScoreQuery, lit, lits
+from smarketing.tracking.models import Event
+from smarketing.users.models import User
+
+CHUNK = 25_000
+STAGES_BEFORE_MQL = [LifecycleStage.SUBSCRIBER, LifecycleStage.LEAD, LifecycleStage.NURTURING]
+NEW_ROWS = "scoring_tmp_new"
+Progress = Callable[[RescoreRun], None]
+
+
+def rescore_running() -> RescoreRun | None:
+    """The run in progress, if any."""
+    return RescoreRun.objects.select_related("version").filter(status=RunStatus.RUNNING).first()
+
+
+def _refuse_if_running(but: int | None = None) -> None:
+    running = rescore_running()
+    if running is not None and running.pk != but:
+        raise ConflictError(
+            f"A rescore of version {running.version.number} is running "
+            f"({running.percent} % done); wait for it to finish.",
+            code="rescore_running",
+        )
+
+
+def rescore_start(
+    *,
+    version: AgreementVersion,
+    actor: User | None = None,
+    activate: bool = False,
+    daily_cap: int | None = None,
+    now: datetime | None = None,
+) -> RescoreRun:
+    """Record a new run (the caller enqueues or runs it). Refused while another run is going."""
+    if activate and version.status != VersionStatus.APPROVED:
+        raise ConflictError(
+            f"Version {version.number} needs the approval of both sides before it can be "
+            "activated.",
+            code="agreement_not_approved",
+        )
+    if not activate and version.status not in (VersionStatus.ACTIVE, VersionStatus.APPROVED):
+        raise ConflictError(
+            f"Version {version.number} is {version.status}: only the active version or an "
+            "approved one is rescored.",
+            code="agreement_not_scorable",
+        )
+    if daily_cap is not None and daily_cap < 1:
+        raise ConflictError("The daily cap must be at least 1.", code="invalid", field="daily_cap")
+    with transaction.atomic():
+        scoring_cursor_lock()  # waits for a consumer batch in flight: it never overlaps a run
+        _refuse_if_running()
+        return RescoreRun.objects.create(
+            version=version,
+            as_of=now or timezone.now(),
+            last_event_id=Event.objects.aggregate(last=Max("id"))["last"] or 0,
+            contacts_total=Contact.objects.count(),
+            activate=activate,
+            daily_cap=daily_cap,
+            requested_by=actor,
+        )
+
+
+def _reference_version_id() -> int | None:
+    """The version whose scores say who qualified before: the active one."""
+    active = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+    return active.pk if active is not None else None
+
+
+def rescore_step(run: RescoreRun) -> bool:
+    """Score the next range of contacts; return False when every contact is done."""
+    query = ScoreQuery(run.version.document)
+    with transaction.atomic():
+        run = RescoreRun.objects.select_for_update().select_related("version").get(pk=run.pk)
+        if run.status != RunStatus.RUNNING:
+            return False
+        ids = Contact.objects.filter(id__gte=run.next_contact_id).order_by("id")
+        first = ids.values_list("id", flat=True).first()
+        if first is None:
+            return False
+        beyond = ids.values_list("id", flat=True)[CHUNK : CHUNK + 1]
+        last = Contact.objects.aggregate(last=Max("id"))["last"] or first
+        lo, hi = first, (beyond[0] if beyond else last + 1)
+        done = _chunk_write(run, query, lo, hi)
+        RescoreRun.objects.filter(pk=run.pk).update(
+            next_contact_id=hi, contacts_done=run.contacts_done + done
+        )
+    return True
+
+
+def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int) -> int:
+    computed_at = connection.ops.adapt_datetimefield_value(run.as_of)
+    reference = _reference_version_id()
+    before = lits(list(STAGES_BEFORE_MQL))
+    handover = (
+        f"(q.qualifies AND c.lifecycle_stage IN {before} AND NOT COALESCE(p.qualifies, FALSE))"
+    )
+    with connection.cursor() as cursor:
+        query.lookups_fill(cursor, lo, hi)
+        cursor.execute(f"DROP TABLE IF EXISTS {NEW_ROWS}")
+        scores = query.scores(
+            lo=lo, hi=hi, last_event_id=run.last_event_id, now=run.as_of.timestamp()
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {NEW_ROWS} AS SELECT q.*, {handover} AS handover_due "
+            f"FROM ({scores}) q JOIN contacts_contact c ON c.id = q.cid "
+            f"LEFT JOIN scoring_contactscore p ON p.contact_id = q.cid "
+            f"AND p.version_id = {int(reference) if reference else 0}"
+        )
+        cursor.execute(
+            "DELETE FROM scoring_contactscore WHERE version_id = %s "
+            "AND contact_id >= %s AND contact_id < %s",
+            [run.version_id, lo, hi],
+        )
+        cursor.execute(
+            "INSERT INTO scoring_contactscore (version_id, contact_id, fit_grade, fit_points, "
+            "persona, fit_marks, engagement, computed_at, state, qualifies, reason, "
+            f"handover_due) SELECT {int(run.version_id)}, cid, grade, points, persona, marks, "
+            f"engagement, {lit(str(computed_at))}, state, qualifies, reason, handover_due "
+            f"FROM {NEW_ROWS}"
+        )
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {NEW_ROWS}")
+    return max(written, 0)
+
+
+def rescore_finish(run: RescoreRun) -> RescoreRun:
+    """Close a run whose chunks are all done: activate its version if asked, start hand-over."""
+    with transaction.atomic():
+        run = RescoreRun.objects.select_for_update().select_related("version").get(pk=run.pk)
+        if run.status != RunStatus.RUNNING:
+            return run
+        catch_up(version=run.version, after_event_id=run.last_event_id)
+        cursor_advance(run.last_event_id)
+        if run.activate:
+            previous = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+            actor = run.requested_by
+            if actor is None:
+                raise ConflictError("An activation needs the user who asked for it.", code="actor")
+            agreement_activate(actor=actor, version=run.version)
+            if previous is not None:
+                ContactScore.objects.filter(version=previous).delete()
+        due = ContactScore.objects.filter(version=run.version, handover_due=True).count()
+        if due:
+            MqlHandover.objects.create(
+                version=run.version, run=run, daily_cap=run.daily_cap, total=due
+            )
+        run.status = RunStatus.DONE
+        run.finished_at = timezone.now()
+        run.contacts_done = ContactScore.objects.filter(version=run.version).count()
+        run.save(update_fields=["status", "finished_at", "contacts_done"])
+    sqlite_checkpoint()
+    return run
+
+
+def rescore_resume(run: RescoreRun) -> RescoreRun:
+    """Take up a running (interrupted) or failed run where it stopped."""
+    with transaction.atomic():
+        _refuse_if_running(but=run.pk)
+        RescoreRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, error="")
+    run.refresh_from_db()
+    return run
+
+
+def rescore_fail(run: RescoreRun, error: str) -> None:
+    """Give up a run (its version keeps its previous state; another run may start)."""
+    RescoreRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+
+
+def rescore_run(run: RescoreRun, *, progress: Progress | None = None) -> RescoreRun:
+    """Run (or resume) ``run`` to the end, calling ``progress`` after each chunk."""
+    while rescore_step(run):
+        run.refresh_from_db()
+        if progress is not None:
+            progress(run)
+    run = rescore_finish(run)
+    if progress is not None:
+        progress(run)
+    return run

@@ -1,0 +1,427 @@
+"""Set-based scoring: the agreement's rules compiled to SQL over a range of contacts.
+
+It computes what the Python fold (``engagement.py``, ``fit.py``, ``qualification.py``) computes,
+for many contacts per statement, on SQLite and PostgreSQL:
+
+- each event gets the first engagement rule it matches (a ``CASE``);
+- caps keep the earliest ``count`` events of each fixed window (``ROW_NUMBER()`` over contact,
+  rule and window, ordered by time);
+- engagement at ``now`` is Σ points × 2^((t − now) / half-life) over the counted events;
+- fit and exclusions on text fields are decided in Python once per **distinct value** (job
+  titles; account sector, size and country) and joined from temporary tables, so accents and
+  case fold exactly as in Python; revenue ranges, e-mail domains and consent are compared in SQL.
+
+Values from the agreement are written into the SQL as quoted literals (:func:`lit`); the
+statements take no parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+
+from smarketing.scoring.fit import Profile, criterion_matches
+from smarketing.scoring.qualification import GRADE_ORDER, Person, exclusion_reason
+
+ACCOUNT_TEXT_FIELDS = ("sector", "size_band", "country")
+EXPONENT_LIMIT = 1000.0  # 2^±1000 fits a double: no overflow, no underflow error on PostgreSQL
+EMPTY = "''"
+TITLES = "scoring_tmp_titles"
+ACCOUNTS = "scoring_tmp_accounts"
+
+
+def lit(value: Any) -> str:
+    """A SQL literal: quoted text, or a number."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(float(value)) if isinstance(value, float) else str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def lits(values: list[Any]) -> str:
+    """``(v1, v2, ...)``; an impossible match for an empty list."""
+    return "(" + ", ".join(lit(v) for v in values) + ")" if values else "(NULL)"
+
+
+class Dialect:
+    """The few expressions that differ between SQLite and PostgreSQL."""
+
+    def __init__(self, vendor: str) -> None:
+        self.postgres = vendor == "postgresql"
+
+    def epoch(self, column: str) -> str:
+        """Seconds since 1970 with microseconds, as a double."""
+        if self.postgres:
+            return f"EXTRACT(EPOCH FROM {column})::double precision"
+        # Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC: whole seconds + the fraction
+        return f"(CAST(strftime('%s', {column}) AS INTEGER) + CAST(substr({column}, 20) AS REAL))"
+
+    def day(self, column: str) -> str:
+        """Whole days since 1970."""
+        if self.postgres:
+            return f"FLOOR(EXTRACT(EPOCH FROM {column}) / 86400)::bigint"
+        return f"(CAST(strftime('%s', {column}) AS INTEGER) / 86400)"
+
+    def prop_equals(self, column: str, key: str, value: Any) -> str:
+        """``properties.get(key) == value`` as Python compares them."""
+        if self.postgres:
+            got = f"({column} -> {lit(key)})"
+            if value is None:
+                return f"({got} IS NULL OR {got} = 'null'::jsonb)"
+            return f"{got} = {lit(orjson.dumps(value).decode())}::jsonb"
+        path = lit('$."' + key.replace('"', '\\"') + '"')
+        if value is None:
+            return f"json_extract({column}, {path}) IS NULL"
+        return f"json_extract({column}, {path}) = {lit(value)}"
+
+    def array(self, expression: str) -> str:
+        if self.postgres:
+            return f"json_agg({expression} ORDER BY {expression})"
+        return f"json_group_array({expression})"  # sorted again when loaded
+
+    def distinct_array(self, expression: str) -> str:
+        if self.postgres:
+            return f"json_agg(DISTINCT {expression})"
+        return f"json_group_array(DISTINCT {expression})"
+
+    def object_agg(self, key: str, value: str) -> str:
+        if self.postgres:
+            return f"json_object_agg({key}, {value})"
+        return f"json_group_object({key}, json({value}))"
+
+    def build_object(self, pairs: list[tuple[str, str]]) -> str:
+        inner = ", ".join(f"{lit(key)}, {value}" for key, value in pairs)
+        return f"{'json_build_object' if self.postgres else 'json_object'}({inner})"
+
+    def embed(self, expression: str, default: str) -> str:
+        """A JSON value (``default`` when NULL) placed inside another JSON value."""
+        if self.postgres:
+            return f"COALESCE({expression}, '{default}'::json)"
+        return f"json(COALESCE({expression}, '{default}'))"
+
+    def smallest(self, *values: str) -> str:
+        return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(values)})"
+
+    def largest(self, *values: str) -> str:
+        return f"{'GREATEST' if self.postgres else 'MAX'}({', '.join(values)})"
+
+    def text(self, expression: str) -> str:
+        return f"CAST({expression} AS TEXT)"
+
+    def email_domain(self, column: str) -> str:
+        find = "strpos" if self.postgres else "instr"
+        return f"substr({column}, {find}({column}, '@') + 1)"
+
+    def jsonb(self, expression: str) -> str:
+        return f"({expression})::jsonb" if self.postgres else expression
+
+
+class ScoreQuery:
+    """The SQL of one agreement document's scores."""
+
+    def __init__(self, document: dict[str, Any], vendor: str | None = None) -> None:
+        self.document = document
+        self.sql = Dialect(vendor or connection.vendor)
+        self.rules: list[dict[str, Any]] = document["engagement"]["rules"]
+        self.half_life = float(document["engagement"]["half_life_days"]) * 86400.0
+        self.personas: list[dict[str, Any]] = document["fit"]["personas"]
+        self.exclusions: dict[str, Any] = document.get("exclusions", {})
+        criteria = [c for p in self.personas for c in p["criteria"]]
+        self.title_criteria = [c for c in criteria if c["field"] == "job_title"]
+        self.account_criteria = [c for c in criteria if c["field"] in ACCOUNT_TEXT_FIELDS]
+        fast = document["mql"].get("fast_track", [])
+        self.fast_types = list(dict.fromkeys(f["event"] for f in fast))
+
+    # ---- lookups: criteria on text decided in Python, once per distinct value --------------
+
+    def lookups_fill(self, cursor: CursorWrapper, lo: int, hi: int) -> None:
+        """(Re)create the temporary lookup tables for the contacts with ids in [lo, hi)."""
+        self._table(cursor, TITLES, ["value"], len(self.title_criteria))
+        self._table(cursor, ACCOUNTS, list(ACCOUNT_TEXT_FIELDS), len(self.account_criteria))
+        cursor.execute(
+            "SELECT DISTINCT job_title FROM contacts_contact WHERE id >= %s AND id < %s", [lo, hi]
+        )
+        rows = []
+        for (title,) in cursor.fetchall():
+            profile = Profile(job_title=title)
+            student = exclusion_reason(Person(email="", job_title=title), self.exclusions)
+            flags = [int(criterion_matches(c, profile)) for c in self.title_criteria]
+            rows.append((title, *flags, int(student == "student")))
+        self._fill(cursor, TITLES, rows)
+        cursor.execute(
+            "SELECT DISTINCT COALESCE(a.sector, ''), COALESCE(a.size_band, ''), "
+            "COALESCE(a.country, '') FROM contacts_contact c "
+            "LEFT JOIN contacts_account a ON a.id = c.account_id WHERE c.id >= %s AND c.id < %s",
+            [lo, hi],
+        )
+        out = {c.upper() for c in self.exclusions.get("countries_out_of_target", [])}
+        rows = []
+        for sector, size_band, country in cursor.fetchall():
+            profile = Profile(sector=sector, size_band=size_band, country=country)
+            flags = [int(criterion_matches(c, profile)) for c in self.account_criteria]
+            rows.append((sector, size_band, country, *flags, int(country.upper() in out)))
+        self._fill(cursor, ACCOUNTS, rows)
+
+    @staticmethod
+    def _table(cursor: CursorWrapper, table: str, keys: list[str], flags: int) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        columns = [f"{k} TEXT NOT NULL" for k in keys]
+        columns += [f"c{i} INTEGER NOT NULL" for i in range(flags)] + ["x INTEGER NOT NULL"]
+        key = ", ".join(keys)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {table} ({', '.join(columns)}, PRIMARY KEY ({key}))"
+        )
+
+    @staticmethod
+    def _fill(cursor: CursorWrapper, table: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            marks = ", ".join(["%s"] * len(rows[0]))
+            cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+    # ---- events ----------------------------------------------------------------------------
+
+    def _by_rule(self, values: list[str | None]) -> str:
+        """A ``CASE r`` choosing an SQL expression per rule index."""
+        branches = [f"WHEN {i} THEN {v}" for i, v in enumerate(values) if v is not None]
+        return f"(CASE r {' '.join(branches)} END)" if branches else "NULL"
+
+    def events_ctes(self, *, lo: int, hi: int, last_event_id: int, since: float | None) -> str:
+        """``scored``: the rule-matched events of the range with points, cap window and rank."""
+        branches = []
+        for index, rule in enumerate(self.rules):
+            tests = [f"e.type = {lit(rule['event'])}"]
+            tests += [
+                self.sql.prop_equals("e.properties", key, value)
+                for key, value in (rule.get("where") or {}).items()
+            ]
+            branches.append(f"WHEN {' AND '.join(tests)} THEN {index}")
+        rule_case = f"CASE {' '.join(branches)} END" if branches else "NULL"
+        caps: list[str | None] = [
+            str(int(r["cap"]["count"])) if r.get("cap") else None for r in self.rules
+        ]
+        windows: list[str | None] = [
+            f"day / {int(r['cap']['per_days'])}" if r.get("cap") else "0" for r in self.rules
+        ]
+        points: list[str | None] = [lit(float(r["points"])) for r in self.rules]
+        recent = f" AND {self.sql.epoch('e.occurred_at')} >= {lit(since)}" if since else ""
+        return f"""
+ev AS (
+  SELECT e.contact_id AS cid, e.id AS eid, e.type AS type,
+         {self.sql.epoch("e.occurred_at")} AS ts, {self.sql.day("e.occurred_at")} AS day,
+         {rule_case} AS r
+  FROM tracking_event e
+  WHERE e.contact_id >= {int(lo)} AND e.contact_id < {int(hi)}
+    AND e.id <= {int(last_event_id)}{recent}
+),
+matched AS (
+  SELECT cid, eid, type, ts, r, {self._by_rule(points)} AS pts, {self._by_rule(caps)} AS cap,
+         {self._by_rule(windows)} AS win
+  FROM ev WHERE r IS NOT NULL
+),
+scored AS (
+  SELECT cid, eid, type, ts, r, pts, cap, win,
+         ROW_NUMBER() OVER (PARTITION BY cid, r, win ORDER BY ts, eid) AS rn
+  FROM matched
+)"""
+
+    def decayed(self, points: str, seconds: str) -> str:
+        """``points`` × 2^(seconds / half-life), the exponent clamped to ±1000."""
+        exponent = self.sql.largest(
+            self.sql.smallest(f"({seconds}) / {lit(self.half_life)}", lit(EXPONENT_LIMIT)),
+            lit(-EXPONENT_LIMIT),
+        )
+        return f"{points} * POWER(2.0, {exponent})"
+
+    # ---- fit and exclusions ----------------------------------------------------------------
+
+    def _criterion(self, criterion: dict[str, Any]) -> str:
+        if criterion["field"] == "job_title":
+            return f"tt.c{self.title_criteria.index(criterion)} = 1"
+        if criterion["field"] in ACCOUNT_TEXT_FIELDS:
+            return f"ta.c{self.account_criteria.index(criterion)} = 1"
+        tests = ["a.annual_revenue IS NOT NULL"]
+        if criterion.get("min") is not None:
+            tests.append(f"a.annual_revenue >= {lit(criterion['min'])}")
+        if criterion.get("max") is not None:
+            tests.append(f"a.annual_revenue <= {lit(criterion['max'])}")
+        return "(" + " AND ".join(tests) + ")"
+
+    def _excluded(self) -> str:
+        """The exclusion reason, in the order ``exclusion_reason`` checks them ('' if none)."""
+        domain = self.sql.email_domain("c.email_normalized")
+        competitors = [d.casefold() for d in self.exclusions.get("competitor_domains", [])]
+        free = [d.casefold() for d in self.exclusions.get("free_mail_domains", [])]
+        branches = [
+            f"WHEN {domain} IN {lits(competitors)} "
+            f"OR LOWER(COALESCE(a.domain, '')) IN {lits(competitors)} THEN 'competitor'",
+            f"WHEN {domain} IN {lits(free)} THEN 'free-mail address'",
+            "WHEN tt.x = 1 THEN 'student'",
+            "WHEN ta.x = 1 THEN 'country out of target'",
+        ]
+        if self.exclusions.get("opted_out"):
+            branches.append("WHEN c.consent = 'withdrawn' THEN 'opted out'")
+        return f"CASE {' '.join(branches)} ELSE '' END"
+
+    def profile_ctes(self, *, lo: int, hi: int) -> str:
+        """``fit``: per contact, the best persona (index, points, marks) and the exclusion."""
+        columns = []
+        for index, persona in enumerate(self.personas):
+            tests = [self._criterion(c) for c in persona["criteria"]]
+            weights = " + ".join(
+                f"CASE WHEN {t} THEN {int(c['weight'])} ELSE 0 END"
+                for t, c in zip(tests, persona["criteria"], strict=True)
+            )
+            marks = " || ".join(f"CASE WHEN {t} THEN '1' ELSE '0' END" for t in tests)
+            columns.append(f"{self.sql.smallest(weights or '0', '100')} AS p{index}")
+            columns.append(f"{marks or EMPTY} AS m{index}")
+        columns.append(f"{self._excluded()} AS excluded")
+        count = len(self.personas)
+        branches = [
+            f"WHEN {' AND '.join(f'p{i} >= p{j}' for j in range(i + 1, count))} THEN {i}"
+            for i in range(count - 1)
+        ]
+        best = f"CASE {' '.join(branches)} ELSE {count - 1} END" if branches else "0"
+
+        def pick(prefix: str) -> str:
+            whens = " ".join(f"WHEN {i} THEN {prefix}{i}" for i in range(count))
+            return f"CASE best {whens} END"
+
+        personas = " ".join(f"WHEN {i} THEN {lit(p['key'])}" for i, p in enumerate(self.personas))
+        grades = self.document["fit"]["grades"]
+        return f"""
+people AS (
+  SELECT c.id AS cid, {", ".join(columns)}
+  FROM contacts_contact c
+  LEFT JOIN contacts_account a ON a.id = c.account_id
+  LEFT JOIN {TITLES} tt ON tt.value = c.job_title
+  LEFT JOIN {ACCOUNTS} ta ON ta.sector = COALESCE(a.sector, '')
+       AND ta.size_band = COALESCE(a.size_band, '') AND ta.country = COALESCE(a.country, '')
+  WHERE c.id >= {int(lo)} AND c.id < {int(hi)}
+),
+ranked AS (SELECT people.*, {best} AS best FROM people),
+fit AS (
+  SELECT cid, excluded, {pick("p") if count else "0"} AS points,
+         {pick("m") if count else EMPTY} AS marks,
+         {f"CASE best {personas} END" if count else EMPTY} AS persona
+  FROM ranked
+),
+graded AS (
+  SELECT fit.*, CASE WHEN points >= {lit(float(grades["A"]))} THEN 'A'
+                     WHEN points >= {lit(float(grades["B"]))} THEN 'B'
+                     WHEN points >= {lit(float(grades["C"]))} THEN 'C' ELSE 'D' END AS grade
+  FROM fit
+)"""
+
+    # ---- the MQL rule ----------------------------------------------------------------------
+
+    def qualification(self, *, engagement: str, has_type: dict[str, str]) -> tuple[str, str]:
+        """SQL (qualifies, reason) over ``f`` (graded), as ``mql_evaluate`` decides them."""
+        rule = self.document["mql"]
+        qualify = ["WHEN f.excluded <> '' THEN FALSE"]
+        reasons = ["WHEN f.excluded <> '' THEN 'excluded: ' || f.excluded"]
+        for fast in rule.get("fast_track", []):
+            grades = lits(list(GRADE_ORDER[: GRADE_ORDER.index(fast["min_fit"]) + 1]))
+            test = f"{has_type[fast['event']]} = 1 AND f.grade IN {grades}"
+            qualify.append(f"WHEN {test} THEN TRUE")
+            why = f"fast track: {fast['event']} with fit ≥ {fast['min_fit']}"
+            reasons.append(f"WHEN {test} THEN {lit(why)}")
+        grades = lits(list(GRADE_ORDER[: GRADE_ORDER.index(rule["min_fit"]) + 1]))
+        test = f"f.grade IN {grades} AND {engagement} >= {lit(float(rule['min_engagement']))}"
+        qualify.append(f"WHEN {test} THEN TRUE")
+        terms = f"fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
+        reasons.append(f"WHEN {test} THEN {lit(terms)}")
+        return (
+            f"(CASE {' '.join(qualify)} ELSE FALSE END)",
+            f"(CASE {' '.join(reasons)} ELSE {lit('needs ' + terms)} END)",
+        )
+
+    # ---- whole statements ------------------------------------------------------------------
+
+    def scores(self, *, lo: int, hi: int, last_event_id: int, now: float) -> str:
+        """SELECT per contact in [lo, hi): id, grade, points, persona, marks, engagement,
+        state (JSON), qualifies, reason — with events up to ``last_event_id``, at ``now``."""
+        sql = self.sql
+        names = [r["key"] for r in self.rules]
+
+        def per_rule(test: str) -> str:
+            sums = [
+                (n, f"SUM(CASE WHEN r = {i}{test} THEN 1 ELSE 0 END)") for i, n in enumerate(names)
+            ]
+            return sql.build_object(sums)
+
+        fast = "".join(
+            f", MAX(CASE WHEN type = {lit(t)} THEN 1 ELSE 0 END) AS ft{i}"
+            for i, t in enumerate(self.fast_types)
+        )
+        rule_name = f"CASE r {' '.join(f'WHEN {i} THEN {lit(n)}' for i, n in enumerate(names))} END"
+        engagement = "COALESCE(g.value, 0.0)"
+        qualifies, reason = self.qualification(
+            engagement=engagement,
+            has_type={t: f"COALESCE(g.ft{i}, 0)" for i, t in enumerate(self.fast_types)},
+        )
+        state = sql.build_object(
+            [
+                ("value", engagement),
+                ("at", lit(now)),
+                ("counted", sql.embed("k.counted", "{}")),
+                ("hits", sql.embed("g.hits", "{}")),
+                ("capped", sql.embed("g.capped", "{}")),
+                ("event_types", sql.embed("g.types", "[]")),
+            ]
+        )
+        counted_value = self.decayed("pts", f"ts - {lit(now)}")
+        return f"""
+WITH {self.events_ctes(lo=lo, hi=hi, last_event_id=last_event_id, since=None)},
+agg AS (
+  SELECT cid, SUM(CASE WHEN cap IS NULL OR rn <= cap THEN {counted_value} ELSE 0 END) AS value,
+         {per_rule("")} AS hits, {per_rule(" AND cap IS NOT NULL AND rn > cap")} AS capped,
+         {sql.distinct_array("type")} AS types{fast}
+  FROM scored GROUP BY cid
+),
+cw AS (
+  SELECT cid, r, win, {sql.array("ts")} AS arr
+  FROM scored WHERE cap IS NOT NULL AND rn <= cap GROUP BY cid, r, win
+),
+cr AS (SELECT cid, r, {sql.object_agg(sql.text("win"), "arr")} AS obj FROM cw GROUP BY cid, r),
+ck AS (SELECT cid, {sql.object_agg(rule_name, "obj")} AS counted FROM cr GROUP BY cid),
+{self.profile_ctes(lo=lo, hi=hi)}
+SELECT f.cid AS cid, f.grade AS grade, f.points AS points, f.persona AS persona,
+       f.marks AS marks, {engagement} AS engagement, {sql.jsonb(state)} AS state,
+       {qualifies} AS qualifies, {reason} AS reason
+FROM graded f LEFT JOIN agg g ON g.cid = f.cid LEFT JOIN ck k ON k.cid = f.cid"""
+
+    def first_qualified(self, *, lo: int, hi: int, last_event_id: int, since: float) -> str:
+        """SELECT per contact in [lo, hi) that ever meets the MQL rule with events from
+        ``since`` on: id, persona, and the first time (epoch seconds) it met the rule.
+
+        Engagement only rises at events, so the rule is checked at each event with the
+        engagement just after it: Σ over earlier counted events of points × 2^((t − tᵢ)/h),
+        written as a running sum relative to ``since`` so that no power overflows.
+        """
+        grown = self.decayed("pts", f"ts - {lit(since)}")
+        running = (
+            f"SUM(CASE WHEN cap IS NULL OR rn <= cap THEN {grown} ELSE 0 END) "
+            "OVER (PARTITION BY cid ORDER BY ts, eid ROWS UNBOUNDED PRECEDING)"
+        )
+        seen = "".join(
+            f", MAX(CASE WHEN type = {lit(t)} THEN 1 ELSE 0 END) OVER "
+            f"(PARTITION BY cid ORDER BY ts, eid ROWS UNBOUNDED PRECEDING) AS ft{i}"
+            for i, t in enumerate(self.fast_types)
+        )
+        engagement = f"({self.decayed('e.acc', f'{lit(since)} - e.ts')})"
+        qualifies, _ = self.qualification(
+            engagement=engagement,
+            has_type={t: f"e.ft{i}" for i, t in enumerate(self.fast_types)},
+        )
+        return f"""
+WITH {self.events_ctes(lo=lo, hi=hi, last_event_id=last_event_id, since=since)},
+walk AS (SELECT cid, ts, {running} AS acc{seen} FROM scored),
+{self.profile_ctes(lo=lo, hi=hi)}
+SELECT f.cid, f.persona, MIN(e.ts)
+FROM graded f JOIN walk e ON e.cid = f.cid
+WHERE {qualifies}
+GROUP BY f.cid, f.persona"""

@@ -1,0 +1,94 @@
+"""The set-based rescore gives the hand-checked values, and the same scores as the worker's fold."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from smarketing.agreement.models import AgreementVersion
+from smarketing.agreement.services import (
+    agreement_activate,
+    agreement_approve,
+    agreement_draft_create,
+)
+from smarketing.contacts.choices import ConsentState
+from smarketing.contacts.models import Account, Contact
+from smarketing.scoring.breakdown import score_breakdown, score_engagement
+from smarketing.scoring.models import ContactScore
+from smarketing.scoring.rescore import rescore_run, rescore_start
+from smarketing.tracking.services import EventIn, events_append
+from tests import handchecked
+
+pytestmark = pytest.mark.django_db
+YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
+NOW = datetime.fromtimestamp(handchecked.NOW, tz=UTC)
+
+
+@pytest.fixture
+def active(make_user) -> AgreementVersion:
+    marketing, sales = make_user("marketing_manager"), make_user("sales_manager")
+    version = agreement_draft_create(actor=marketing, text=YAML)
+    agreement_approve(actor=marketing, version=version)
+    agreement_approve(actor=sales, version=version)
+    return agreement_activate(actor=sales, version=version)
+
+
+def _contact(case: handchecked.Case, number: int) -> Contact:
+    profile, person = case.profile, case.person
+    account = Account.objects.create(
+        name=f"Company {number}",
+        domain=person.account_domain or f"company{number}.example",
+        sector=profile.sector,
+        size_band=profile.size_band,
+        country=profile.country,
+        annual_revenue=profile.annual_revenue,
+    )
+    contact = Contact.objects.create(
+        email=person.email,
+        email_normalized=person.email.casefold(),
+        job_title=profile.job_title,
+        account=account,
+        consent=ConsentState.WITHDRAWN if person.opted_out else ConsentState.UNKNOWN,
+    )
+    events_append(
+        events=[
+            EventIn(
+                type=kind,
+                occurred_at=NOW - timedelta(days=days),
+                contact_id=contact.pk,
+                properties=properties,
+            )
+            for days, kind, properties in case.events
+        ],
+        source="test",
+        now=NOW + timedelta(days=1),
+    )
+    return contact
+
+
+def test_rescore_gives_the_hand_checked_scores(active: AgreementVersion) -> None:
+    contacts = {case.name: _contact(case, n) for n, case in enumerate(handchecked.CONTACTS)}
+    run = rescore_run(rescore_start(version=active, now=NOW))
+    assert run.status == "done"
+    assert run.contacts_done == len(handchecked.CONTACTS)
+    for case in handchecked.CONTACTS:
+        score = ContactScore.objects.select_related("version").get(
+            version=active, contact=contacts[case.name]
+        )
+        assert (score.fit_grade, score.fit_points, score.persona) == (
+            case.grade,
+            case.points,
+            case.persona,
+        ), case.name
+        assert score.engagement == pytest.approx(case.engagement, abs=1e-9), case.name
+        assert score_engagement(score, NOW) == pytest.approx(case.engagement, abs=1e-9)
+        assert score_breakdown(score, NOW) == [
+            case.fit_line,
+            case.engagement_line,
+            f"MQL rule v{active.number}: {case.reason}",
+        ], case.name
+        assert score.qualifies is case.qualifies, case.name
+    assert connection.vendor in {"sqlite", "postgresql"}
