@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
+from smarketing.agreement.services import agreement_draft_create
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +18,16 @@ EXPECTED = {
     "/contacts/": set(ROLES),
     "/contacts/{contact}/": set(ROLES),
     "/contacts/?q=ma&stage=lead": set(ROLES),
+    "/agreement/": set(ROLES),
+    "/agreement/v{version}/": set(ROLES),
+    "/agreement/v{version}/preview/": set(ROLES),
+    "/agreement/v{version}/export/": set(ROLES),
+    "/agreement/rescore/": set(ROLES),
+    "/agreement/new/": {"marketing_manager", "sales_manager", "admin"},
+    "/agreement/v{version}/edit/": {"marketing_manager", "sales_manager", "admin"},
     "/admin/": {"admin"},
 }
+YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
 
 
 def _login_status(client: Client, url: str) -> int:
@@ -30,11 +41,12 @@ def _login_status(client: Client, url: str) -> int:
 def test_every_page_answers_as_the_role_table_says(role: str, users_by_role: dict) -> None:
     # given a contact and a client for the role
     contact = ContactFactory()
+    version = agreement_draft_create(actor=users_by_role["marketing_manager"], text=YAML)
     client = Client()
     if role != "anonymous":
         client.force_login(users_by_role[role])
     for pattern, allowed in EXPECTED.items():
-        url = pattern.format(contact=contact.pk)
+        url = pattern.format(contact=contact.pk, version=version.number)
         # when the page is opened
         status = _login_status(client, url)
         # then

@@ -64,7 +64,8 @@ def agreement_approve(*, actor: User, version: AgreementVersion) -> AgreementApp
     try:
         with transaction.atomic():
             approval = AgreementApproval.objects.create(version=version, side=side, user=actor)
-            if version.approvals.count() == len(Side.values):
+            # counted in the database: ``version`` may carry a stale prefetched list
+            if AgreementApproval.objects.filter(version_id=version.pk).count() == len(Side.values):
                 AgreementVersion.objects.filter(pk=version.pk).update(status=VersionStatus.APPROVED)
     except IntegrityError as exc:
         raise ConflictError(

@@ -32,8 +32,8 @@ from smarketing.tracking.models import Event
 
 CHUNK = 50_000
 HISTORY_HALF_LIVES = 40  # events older than this many half-lives before the window weigh < 1e-12
-WORKED = [LifecycleStage.SAL, LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER]
 REACHED_SQL = [LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER]
+WORKED = [LifecycleStage.SAL, *REACHED_SQL]
 STAGES_BEFORE_MQL = {LifecycleStage.SUBSCRIBER, LifecycleStage.LEAD, LifecycleStage.NURTURING}
 
 
@@ -159,14 +159,11 @@ def agreement_preview(
             now_sets.append(
                 _version_chunk(version, lo, hi, last_event, since, window_start, when, outcomes)
             )
-        if len(now_sets) == 2:
-            entering = now_sets[0] - now_sets[1]
-            preview.enter_now += len(entering)
-            preview.leave_now += len(now_sets[1] - now_sets[0])
-            preview.handover_now += sum(1 for c in entering if stages.get(c) in STAGES_BEFORE_MQL)
-        else:
-            preview.enter_now += len(now_sets[0])
-            preview.handover_now += sum(1 for c in now_sets[0] if stages.get(c) in STAGES_BEFORE_MQL)
+        before = now_sets[1] if len(now_sets) == 2 else set()
+        entering = now_sets[0] - before
+        preview.enter_now += len(entering)
+        preview.leave_now += len(before - now_sets[0])
+        preview.handover_now += sum(1 for c in entering if stages.get(c) in STAGES_BEFORE_MQL)
         done += size
         if progress is not None:
             progress(done, total)

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from smarketing.web.views import contacts, home
+from smarketing.web.views import agreement, contacts, home
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -27,4 +27,26 @@ urlpatterns = [
     ),
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/<int:contact_id>/", contacts.contact_page, name="contact_detail"),
+    path("agreement/", agreement.agreement_list, name="agreement_list"),
+    path("agreement/new/", agreement.agreement_new, name="agreement_new"),
+    path("agreement/rescore/", agreement.rescore_progress, name="rescore_progress"),
+    path("agreement/v<int:number>/", agreement.agreement_detail, name="agreement_detail"),
+    path("agreement/v<int:number>/edit/", agreement.agreement_edit, name="agreement_edit"),
+    path(
+        "agreement/v<int:number>/preview/",
+        agreement.agreement_preview_page,
+        name="agreement_preview",
+    ),
+    path(
+        "agreement/v<int:number>/approve/",
+        agreement.agreement_approve_view,
+        name="agreement_approve",
+    ),
+    path(
+        "agreement/v<int:number>/activate/",
+        agreement.agreement_activate_view,
+        name="agreement_activate",
+    ),
+    path("agreement/v<int:number>/export/", agreement.agreement_export, name="agreement_export"),
+    path(agreement.PLOTLY_URL, agreement.plotly_js, name="plotly_js"),
 ]

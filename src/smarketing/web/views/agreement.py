@@ -1,0 +1,245 @@
+"""The agreement pages: versions, drafting, the backtest preview, approvals and activation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from smarketing.agreement.diff import agreement_diff
+from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.services import (
+    agreement_approve,
+    agreement_draft_create,
+    agreement_draft_update,
+)
+from smarketing.agreement.validation import AgreementValidationError
+from smarketing.core.errors import DomainError
+from smarketing.scoring.activation import activation_request
+from smarketing.scoring.backtest import agreement_preview
+from smarketing.scoring.models import RescoreRun
+from smarketing.scoring.rescore import rescore_running
+from smarketing.users.roles import Capability, user_can
+from smarketing.web.pages import requires
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_URL = f"assets/plotly-{plotly.__version__}.min.js"  # versioned: cached for a year
+
+
+def _version(number: int) -> AgreementVersion:
+    version = (
+        AgreementVersion.objects.select_related("created_by", "activated_by")
+        .prefetch_related("approvals__user")
+        .filter(number=number)
+        .first()
+    )
+    if version is None:
+        raise Http404("No such agreement version")
+    return version
+
+
+def _active() -> AgreementVersion | None:
+    return AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+
+
+def _refused(request: HttpRequest, exc: DomainError) -> None:
+    if exc.code == "permission_denied":
+        raise PermissionDenied(exc.message)
+    messages.error(request, exc.message)
+
+
+@requires(Capability.VIEW_RECORDS)
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    """Every version, newest first, with the rescore in progress."""
+    versions = AgreementVersion.objects.select_related("created_by").prefetch_related(
+        "approvals__user"
+    )
+    context = {
+        "versions": versions,
+        "run": rescore_running(),
+        "can_draft": user_can(request.user, Capability.DRAFT_AGREEMENT),
+    }
+    return render(request, "web/agreement/list.html", context)
+
+
+def _draft_form(
+    request: HttpRequest, version: AgreementVersion | None, text: str, problems: list
+) -> HttpResponse:
+    context = {"version": version, "text": text, "problems": problems}
+    return render(request, "web/agreement/form.html", context, status=400 if problems else 200)
+
+
+@requires(Capability.DRAFT_AGREEMENT)
+def agreement_new(request: HttpRequest) -> HttpResponse:
+    """Draft a new version from YAML (pasted or uploaded), starting from the active text."""
+    if request.method != "POST":
+        active = _active()
+        return _draft_form(request, None, active.text if active else "", [])
+    upload = request.FILES.get("file")
+    text = request.POST.get("text", "")
+    if upload is not None:
+        text = upload.read(1_000_000).decode("utf-8", errors="replace")
+    try:
+        version = agreement_draft_create(actor=request.user, text=text)  # type: ignore[arg-type]
+    except AgreementValidationError as exc:
+        return _draft_form(request, None, text, exc.problems)
+    messages.success(request, _("Draft v%(number)s saved.") % {"number": version.number})
+    return redirect("agreement_detail", number=version.number)
+
+
+@requires(Capability.DRAFT_AGREEMENT)
+def agreement_edit(request: HttpRequest, number: int) -> HttpResponse:
+    """Change a draft nobody has approved yet."""
+    version = _version(number)
+    if request.method != "POST":
+        return _draft_form(request, version, version.text, [])
+    text = request.POST.get("text", "")
+    try:
+        agreement_draft_update(actor=request.user, version=version, text=text)  # type: ignore[arg-type]
+    except AgreementValidationError as exc:
+        return _draft_form(request, version, text, exc.problems)
+    except DomainError as exc:
+        _refused(request, exc)
+        return redirect("agreement_detail", number=number)
+    messages.success(request, _("Draft v%(number)s updated.") % {"number": number})
+    return redirect("agreement_detail", number=number)
+
+
+@requires(Capability.VIEW_RECORDS)
+def agreement_detail(request: HttpRequest, number: int) -> HttpResponse:
+    """A version: its text, approvals, what changed from the active one, and the actions."""
+    version = _version(number)
+    active = _active()
+    user = request.user
+    approved_sides = {a.side for a in version.approvals.all()}
+    can_sign = (
+        user_can(user, Capability.APPROVE_AGREEMENT_MARKETING) and "marketing" not in approved_sides
+    ) or (user_can(user, Capability.APPROVE_AGREEMENT_SALES) and "sales" not in approved_sides)
+    context = {
+        "version": version,
+        "active": active,
+        "diff": agreement_diff(active.document, version.document)
+        if active and active.pk != version.pk
+        else [],
+        "run": rescore_running(),
+        "last_run": RescoreRun.objects.filter(version=version).first(),
+        "can_edit": user_can(user, Capability.DRAFT_AGREEMENT)
+        and version.status == VersionStatus.DRAFT
+        and not approved_sides,
+        "can_approve": version.status == VersionStatus.DRAFT and can_sign,
+        "can_activate": user_can(user, Capability.DRAFT_AGREEMENT)
+        and version.status == VersionStatus.APPROVED,
+    }
+    return render(request, "web/agreement/detail.html", context)
+
+
+@requires(Capability.VIEW_RECORDS)
+def agreement_export(request: HttpRequest, number: int) -> HttpResponse:
+    """The version's YAML as a file to review or print."""
+    version = _version(number)
+    response = HttpResponse(version.text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="agreement-v{version.number}.yaml"'
+    return response
+
+
+@requires(Capability.VIEW_RECORDS)
+def agreement_preview_page(request: HttpRequest, number: int) -> HttpResponse:
+    """The backtest of a version next to the active one, with a chart."""
+    version = _version(number)
+    active = _active()
+    months = request.GET.get("months", "12")
+    months_back = int(months) if months.isdigit() and 1 <= int(months) <= 24 else 12
+    compare = active if active and active.pk != version.pk else None
+    preview = agreement_preview(
+        draft=version.document,
+        active=compare.document if compare else None,
+        draft_label=f"v{version.number}",
+        active_label=f"v{compare.number}" if compare else "",
+        months=months_back,
+    )
+    chart = {
+        "data": [
+            {"type": "bar", "name": r.label, "x": preview.months, "y": list(r.per_month.values())}
+            for r in (preview.draft, preview.active)
+            if r is not None
+        ],
+        "layout": {
+            "barmode": "group",
+            "margin": {"t": 30, "r": 10, "b": 40, "l": 40},
+            "yaxis": {"title": {"text": _("MQLs")}},
+            "legend": {"orientation": "h"},
+        },
+    }
+    context = {
+        "version": version,
+        "compare": compare,
+        "preview": preview,
+        "results": [r for r in (preview.draft, preview.active) if r is not None],
+        "chart": chart,
+        "months": months_back,
+        "can_activate": user_can(request.user, Capability.DRAFT_AGREEMENT)
+        and version.status == VersionStatus.APPROVED,
+    }
+    return render(request, "web/agreement/preview.html", context)
+
+
+@require_POST
+@requires(Capability.VIEW_RECORDS)
+def agreement_approve_view(request: HttpRequest, number: int) -> HttpResponse:
+    """Sign the version for the user's team."""
+    version = _version(number)
+    try:
+        approval = agreement_approve(actor=request.user, version=version)  # type: ignore[arg-type]
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Approved for %(side)s.") % {"side": approval.get_side_display()},
+        )
+    return redirect("agreement_detail", number=number)
+
+
+@require_POST
+@requires(Capability.DRAFT_AGREEMENT)
+def agreement_activate_view(request: HttpRequest, number: int) -> HttpResponse:
+    """Rescore the approved version and make it the one in force (by the worker)."""
+    version = _version(number)
+    raw_cap = request.POST.get("daily_cap", "").strip()
+    if raw_cap and not (raw_cap.isdigit() and int(raw_cap) >= 1):
+        messages.error(request, _("The daily cap must be a whole number of at least 1."))
+        return redirect("agreement_preview", number=number)
+    try:
+        activation_request(
+            actor=request.user,  # type: ignore[arg-type]
+            version=version,
+            daily_cap=int(raw_cap) if raw_cap else None,
+        )
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Version %(number)s is being rescored; it becomes active when done.")
+            % {"number": number},
+        )
+    return redirect("agreement_detail", number=number)
+
+
+@requires(Capability.VIEW_RECORDS)
+def rescore_progress(request: HttpRequest) -> HttpResponse:
+    """The progress line of the rescore in progress (polled by the page)."""
+    return render(request, "web/agreement/_progress.html", {"run": rescore_running()})
+
+
+def plotly_js(request: HttpRequest) -> FileResponse:
+    """Plotly's bundle, served by the product itself (no CDN)."""
+    response = FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
