@@ -14,15 +14,17 @@ PO = Path(smarketing.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "djang
 
 
 def _entries() -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) for every entry but the header."""
+    """(msgid, msgstr, fuzzy) for every entry but the header; one per plural form."""
     found = []
     for block in PO.read_text(encoding="utf-8").split("\n\n"):
         if "msgid " not in block:
             continue
-        msgid = "".join(re.findall(r'"(.*)"', block.split("msgstr ")[0].split("msgid ", 1)[1]))
-        msgstr = "".join(re.findall(r'"(.*)"', block.split("msgstr ", 1)[1]))
-        if msgid:
-            found.append((msgid, msgstr, "#, fuzzy" in block))
+        head, *forms = re.split(r"^msgstr(?:\[\d\])? ", block, flags=re.MULTILINE)
+        msgid = "".join(re.findall(r'"(.*)"', head.split("msgid ", 1)[1].split("msgid_plural")[0]))
+        for form in forms:
+            msgstr = "".join(re.findall(r'"(.*)"', form))
+            if msgid:
+                found.append((msgid, msgstr, "#, fuzzy" in block))
     return found
 
 
