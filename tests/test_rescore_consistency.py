@@ -300,3 +300,41 @@ def test_rescore_agrees_with_the_consumer_fold(
         assert not MqlHandover.objects.exists()
     finally:
         transaction.savepoint_rollback(savepoint)
+
+
+def test_fractions_of_a_second_count_as_in_python(
+    scene: tuple[AgreementVersion, list[Contact]],
+) -> None:
+    """SQLite's ``strftime`` rounds fractions to milliseconds: 23:59:59.9996 must stay on its
+    day (cap window) and second, as ``datetime.timestamp()`` has it."""
+    version, contacts = scene
+    anne = contacts[0]
+    window_start = datetime(2026, 11, 3, tzinfo=UTC)  # epoch day 20760 = 692 × 30
+    times = [
+        window_start - timedelta(microseconds=400),  # window 691, alone: counts
+        window_start + timedelta(days=1),  # window 692: the 3 earliest count
+        window_start + timedelta(days=2),
+        window_start + timedelta(days=3),
+        T - timedelta(microseconds=1),  # window 692, 4th: capped
+    ]
+    events_append(
+        events=[
+            EventIn(
+                type="page_view", occurred_at=t, contact_id=anne.pk, properties={"path": "/tarifs"}
+            )
+            for t in times
+        ],
+        source="test",
+        now=T,
+    )
+    assert scoring_consume(now=T) == len(times)
+    expected = sum(15 * 2 ** ((t - T).total_seconds() / HALF_LIFE) for t in times[:4])
+    folded = ContactScore.objects.select_related("version").get(contact=anne)
+    assert score_engagement(folded, T) == pytest.approx(expected, abs=1e-9)
+    rescore_run(rescore_start(version=version, now=T))
+    row = ContactScore.objects.select_related("version").get(contact=anne)
+    assert row.engagement == pytest.approx(expected, abs=1e-9)
+    hits, capped, _, counted = _state(row)
+    assert (hits["pricing"], capped["pricing"]) == (5, 1)
+    assert sorted(counted["pricing"]) == ["691", "692"]
+    assert counted["pricing"]["691"] == pytest.approx([times[0].timestamp()], abs=1e-6)

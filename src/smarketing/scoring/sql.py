@@ -58,13 +58,18 @@ class Dialect:
         if self.postgres:
             return f"EXTRACT(EPOCH FROM {column})::double precision"
         # Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC: whole seconds + the fraction
-        return f"(CAST(strftime('%s', {column}) AS INTEGER) + CAST(substr({column}, 20) AS REAL))"
+        # (strftime only sees the whole seconds: it rounds a fraction to milliseconds, so
+        # 59.9995 would become the next second, or the next day at midnight)
+        return (
+            f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) "
+            f"+ CAST(substr({column}, 20) AS REAL))"
+        )
 
     def day(self, column: str) -> str:
         """Whole days since 1970."""
         if self.postgres:
             return f"FLOOR(EXTRACT(EPOCH FROM {column}) / 86400)::bigint"
-        return f"(CAST(strftime('%s', {column}) AS INTEGER) / 86400)"
+        return f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) / 86400)"
 
     def prop_equals(self, column: str, key: str, value: Any) -> str:
         """``properties.get(key) == value`` as Python compares them."""
