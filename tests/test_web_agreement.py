@@ -80,7 +80,12 @@ def test_preview_then_activation_with_a_daily_cap(users_by_role) -> None:
         now=now,
     )
     client = _client(manager)
-    page = client.get(f"/agreement/v{version.number}/preview/").content.decode()
+    empty = client.get(f"/agreement/v{version.number}/preview/").content.decode()
+    assert 'id="compute-preview"' in empty
+    assert 'id="backtest-chart"' not in empty
+    page = client.post(
+        f"/agreement/v{version.number}/preview/", {"months": "6"}, follow=True
+    ).content.decode()
     assert 'id="backtest-chart"' in page
     assert "Activating hands 1 contact to sales at once." in page
     assert "Activation needs the approval of both teams." in page
@@ -115,3 +120,29 @@ def test_plotly_is_served_by_the_product(users_by_role) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/javascript"
     assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
+
+
+def test_a_large_database_backtests_in_the_worker_with_progress(users_by_role, monkeypatch) -> None:
+    from smarketing.scoring import previews
+    from smarketing.scoring.models import PreviewRun
+    from smarketing.scoring.tasks import preview_task
+
+    monkeypatch.setattr(previews, "INLINE_CONTACTS", 0)
+    manager = users_by_role["marketing_manager"]
+    version = agreement_draft_create(actor=manager, text=YAML)
+    account = account_create(actor=None, name="Acme", domain="acme.fr", country="FR")
+    contact_create(actor=None, email="anne@acme.fr", job_title="DAF", account=account)
+    client = _client(manager)
+    page = client.post(f"/agreement/v{version.number}/preview/", follow=True).content.decode()
+    preview = PreviewRun.objects.get()
+    assert preview.status == "running"
+    assert "Backtesting: 0 % (0 of 1 contacts)." in page
+    polled = client.get(f"/agreement/v{version.number}/preview/", HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in polled
+    preview_task.func(preview.pk)  # what the worker does
+    polled = client.get(f"/agreement/v{version.number}/preview/", HTTP_HX_REQUEST="true")
+    assert polled["HX-Refresh"] == "true"
+    assert (
+        'id="backtest-chart"'
+        in client.get(f"/agreement/v{version.number}/preview/").content.decode()
+    )

@@ -79,6 +79,7 @@ def test_both_teams_sign_and_a_salesperson_sees_the_new_breakdown(
     assert "changed engagement.rules[pricing].points: 15 → 20" in page.inner_text(".diff")
     # and previews the backtest chart before approving
     page.click("text=Preview and backtest")
+    page.click("#compute-preview")
     page.wait_for_selector("#backtest-chart .main-svg")
     assert page.locator("#backtest-chart .legendtext").all_text_contents() == ["v2", "v1"]
     page.goto(f"{base}/agreement/v2/")

@@ -1,4 +1,5 @@
-"""Activating an approved version: rescore it beside the active one, then switch at once."""
+"""Starting the long jobs of a version: its preview, and its activation (rescore it beside the
+active one, then switch at once)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from django.db import transaction
 
 from smarketing.agreement.models import AgreementVersion
 from smarketing.jobs.durable import job_enqueue
-from smarketing.scoring.models import RescoreRun
+from smarketing.scoring.models import PreviewRun, RescoreRun
+from smarketing.scoring.previews import preview_compute, preview_request
 from smarketing.scoring.rescore import rescore_start
-from smarketing.scoring.tasks import rescore_task
+from smarketing.scoring.tasks import preview_task, rescore_task
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
@@ -26,3 +28,14 @@ def activation_request(
         run = rescore_start(version=version, actor=actor, activate=True, daily_cap=daily_cap)
         job_enqueue(rescore_task, run.pk)
     return run
+
+
+def preview_start(*, version: AgreementVersion, months: int, actor: User | None) -> PreviewRun:
+    """Backtest ``version``: at once on a small database, else in the worker (with progress)."""
+    with transaction.atomic():
+        preview, in_worker = preview_request(version=version, months=months, actor=actor)
+        if in_worker:
+            job_enqueue(preview_task, preview.pk)
+    if not in_worker:
+        preview = preview_compute(preview)
+    return preview

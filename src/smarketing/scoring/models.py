@@ -176,3 +176,55 @@ class MqlHandover(models.Model):
 
     def __str__(self) -> str:
         return f"hand-over v{self.version.number}: {self.moved}/{self.total}"
+
+
+class PreviewRun(models.Model):
+    """A backtest of one version (next to the active one), computed by the worker."""
+
+    version = models.ForeignKey(
+        AgreementVersion,
+        on_delete=models.CASCADE,
+        related_name="previews",
+        verbose_name=_("agreement version"),
+    )
+    compared_with = models.ForeignKey(
+        AgreementVersion,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("compared with"),
+    )
+    months = models.PositiveSmallIntegerField(_("months"), default=12)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    contacts_total = models.PositiveIntegerField(_("contacts"), default=0)
+    contacts_done = models.PositiveIntegerField(_("contacts done"), default=0)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("preview")
+        verbose_name_plural = _("previews")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"preview v{self.version.number} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        """Progress in whole percent."""
+        if self.status == RunStatus.DONE:
+            return 100
+        return min(99, 100 * self.contacts_done // max(self.contacts_total, 1))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from smarketing.agreement.models import AgreementVersion, VersionStatus
@@ -119,8 +119,11 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int) -> int:
     computed_at = connection.ops.adapt_datetimefield_value(run.as_of)
     reference = _reference_version_id()
     before = lits(list(STAGES_BEFORE_MQL))
+    # due: meets the rule, before MQL, and did not meet the reference's rule, or was still
+    # due under it (a hand-over in progress goes on)
     handover = (
-        f"(q.qualifies AND c.lifecycle_stage IN {before} AND NOT COALESCE(p.qualifies, FALSE))"
+        f"(q.qualifies AND c.lifecycle_stage IN {before} AND "
+        "(NOT COALESCE(p.qualifies, FALSE) OR COALESCE(p.handover_due, FALSE)))"
     )
     with connection.cursor() as cursor:
         query.lookups_fill(cursor, lo, hi)
@@ -151,6 +154,28 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int) -> int:
     return max(written, 0)
 
 
+def _handover_caught_up(run: RescoreRun) -> None:
+    """Flag for hand-over, as the chunks do, the contacts whose caught-up events make them meet
+    the rule of the run's version: not met under the active version, before MQL. (The catch-up
+    folds without qualifying, and the consumer only moves contacts when they cross the rule.)"""
+    reference = _reference_version_id()
+    if reference == run.version_id:
+        return  # the active version's own rescore: the consumer waited, nothing was caught up
+    caught_up = Event.objects.filter(
+        id__gt=run.last_event_id, id__lte=scoring_cursor_lock().last_event_id
+    ).values("contact_id")
+    qualified_before = ContactScore.objects.filter(
+        version_id=reference, contact_id=OuterRef("contact_id"), qualifies=True, handover_due=False
+    )
+    ContactScore.objects.filter(
+        version=run.version,
+        contact_id__in=caught_up,
+        contact__lifecycle_stage__in=STAGES_BEFORE_MQL,
+        qualifies=True,
+        handover_due=False,
+    ).exclude(Exists(qualified_before)).update(handover_due=True)
+
+
 def rescore_finish(run: RescoreRun) -> RescoreRun:
     """Close a run whose chunks are all done: activate its version if asked, start hand-over."""
     with transaction.atomic():
@@ -158,6 +183,7 @@ def rescore_finish(run: RescoreRun) -> RescoreRun:
         if run.status != RunStatus.RUNNING:
             return run
         catch_up(version=run.version, after_event_id=run.last_event_id)
+        _handover_caught_up(run)
         cursor_advance(run.last_event_id)
         if run.activate:
             previous = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
@@ -166,9 +192,21 @@ def rescore_finish(run: RescoreRun) -> RescoreRun:
                 raise ConflictError("An activation needs the user who asked for it.", code="actor")
             agreement_activate(actor=actor, version=run.version)
             if previous is not None:
+                # its hand-over stops: the contacts it still had due are due under the new one
+                MqlHandover.objects.filter(version=previous, finished_at__isnull=True).update(
+                    finished_at=timezone.now()
+                )
                 ContactScore.objects.filter(version=previous).delete()
         due = ContactScore.objects.filter(version=run.version, handover_due=True).count()
-        if due:
+        ongoing = (
+            MqlHandover.objects.filter(version=run.version, finished_at__isnull=True)
+            .order_by("-id")
+            .first()
+        )
+        if ongoing is not None:  # the version's hand-over goes on, with its cap
+            ongoing.total = ongoing.moved + due
+            ongoing.save(update_fields=["total"])
+        elif due:
             MqlHandover.objects.create(
                 version=run.version, run=run, daily_cap=run.daily_cap, total=due
             )

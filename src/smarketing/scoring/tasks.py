@@ -7,7 +7,8 @@ from datetime import timedelta
 from smarketing.jobs.durable import durable_task
 from smarketing.jobs.schedule import periodic
 from smarketing.scoring.handover import handover_release
-from smarketing.scoring.models import RescoreRun, RunStatus
+from smarketing.scoring.models import PreviewRun, RescoreRun, RunStatus
+from smarketing.scoring.previews import preview_compute
 from smarketing.scoring.rescore import rescore_fail, rescore_run
 from smarketing.scoring.services import scoring_consume
 
@@ -34,6 +35,15 @@ def rescore_task(run_id: int) -> str:
         raise
     handover_release()
     return run.status
+
+
+@durable_task(max_attempts=1)
+def preview_task(preview_id: int) -> str:
+    """Compute a stored preview (a failure is recorded on it: the user asks again)."""
+    preview = PreviewRun.objects.select_related("version", "compared_with").get(pk=preview_id)
+    if preview.status == RunStatus.RUNNING:
+        preview_compute(preview)
+    return preview.status
 
 
 @durable_task(max_attempts=5, base_delay=60)

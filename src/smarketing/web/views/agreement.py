@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import plotly
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,9 +23,9 @@ from smarketing.agreement.services import (
 )
 from smarketing.agreement.validation import AgreementValidationError
 from smarketing.core.errors import DomainError
-from smarketing.scoring.activation import activation_request
-from smarketing.scoring.backtest import agreement_preview
-from smarketing.scoring.models import RescoreRun
+from smarketing.scoring.activation import activation_request, preview_start
+from smarketing.scoring.models import RescoreRun, RunStatus
+from smarketing.scoring.previews import preview_latest
 from smarketing.scoring.rescore import rescore_running
 from smarketing.users.roles import Capability, user_can
 from smarketing.web.pages import requires
@@ -148,26 +150,22 @@ def agreement_export(request: HttpRequest, number: int) -> HttpResponse:
     return response
 
 
-@requires(Capability.VIEW_RECORDS)
-def agreement_preview_page(request: HttpRequest, number: int) -> HttpResponse:
-    """The backtest of a version next to the active one, with a chart."""
-    version = _version(number)
-    active = _active()
-    months = request.GET.get("months", "12")
-    months_back = int(months) if months.isdigit() and 1 <= int(months) <= 24 else 12
-    compare = active if active and active.pk != version.pk else None
-    preview = agreement_preview(
-        draft=version.document,
-        active=compare.document if compare else None,
-        draft_label=f"v{version.number}",
-        active_label=f"v{compare.number}" if compare else "",
-        months=months_back,
-    )
-    chart = {
+def _months(request: HttpRequest) -> int:
+    raw = request.POST.get("months") or request.GET.get("months") or "12"
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 24 else 12
+
+
+def _chart(result: dict[str, Any]) -> dict[str, Any]:
+    series = [r for r in (result["draft"], result["active"]) if r is not None]
+    return {
         "data": [
-            {"type": "bar", "name": r.label, "x": preview.months, "y": list(r.per_month.values())}
-            for r in (preview.draft, preview.active)
-            if r is not None
+            {
+                "type": "bar",
+                "name": r["label"],
+                "x": result["months"],
+                "y": list(r["per_month"].values()),
+            }
+            for r in series
         ],
         "layout": {
             "barmode": "group",
@@ -176,16 +174,34 @@ def agreement_preview_page(request: HttpRequest, number: int) -> HttpResponse:
             "legend": {"orientation": "h"},
         },
     }
+
+
+@requires(Capability.VIEW_RECORDS)
+def agreement_preview_page(request: HttpRequest, number: int) -> HttpResponse:
+    """The backtest of a version next to the active one, with a chart (POST computes it)."""
+    version = _version(number)
+    months = _months(request)
+    if request.method == "POST":
+        preview_start(version=version, months=months, actor=request.user)  # type: ignore[arg-type]
+        return redirect(f"{reverse('agreement_preview', args=[number])}?months={months}")
+    preview = preview_latest(version=version, months=months)
+    result = preview.result if preview is not None and preview.status == RunStatus.DONE else None
     context = {
         "version": version,
-        "compare": compare,
         "preview": preview,
-        "results": [r for r in (preview.draft, preview.active) if r is not None],
-        "chart": chart,
-        "months": months_back,
+        "result": result,
+        "results": [r for r in (result["draft"], result["active"]) if r] if result else [],
+        "chart": _chart(result) if result else None,
+        "months": months,
+        "month_choices": [3, 6, 12, 24],
         "can_activate": user_can(request.user, Capability.DRAFT_AGREEMENT)
         and version.status == VersionStatus.APPROVED,
     }
+    if request.headers.get("HX-Request"):
+        response = render(request, "web/agreement/_preview_progress.html", context)
+        if result is not None or (preview is not None and preview.status == RunStatus.FAILED):
+            response["HX-Refresh"] = "true"
+        return response
     return render(request, "web/agreement/preview.html", context)
 
 
