@@ -25,6 +25,7 @@ EXPECTED = {
     "/agreement/rescore/": set(ROLES),
     "/agreement/new/": {"marketing_manager", "sales_manager", "admin"},
     "/agreement/v{version}/edit/": {"marketing_manager", "sales_manager", "admin"},
+    "/integrations/tokens/": {"marketing_manager", "admin"},
     "/admin/": {"admin"},
 }
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "smarketing.core",
     "smarketing.users",
     "smarketing.jobs",
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "smarketing.tracking",
     "smarketing.agreement",
     "smarketing.scoring",
+    "smarketing.capture",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +109,7 @@ globals().update(config.email(EMAIL_URL))
 DEFAULT_FROM_EMAIL = config.env("DEFAULT_FROM_EMAIL", "Smarketing <smarketing@localhost>")
 
 TASK_QUEUE = config.env("TASK_QUEUE", "database")
+API_RATE_LIMIT = int(config.env("API_RATE_LIMIT", "600"))
 WORKER_LEASE_SECONDS = float(config.env("WORKER_LEASE_SECONDS", "30"))
 if TASK_QUEUE == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
 
+from smarketing.api.app import api
 from smarketing.users.roles import Capability, user_can
 
 
@@ -18,5 +19,6 @@ admin.site.site_header = "Smarketing"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
     path("", include("smarketing.web.urls")),
 ]

@@ -17,7 +17,7 @@ import orjson
 from django.db import transaction
 from django.utils import timezone
 
-from smarketing.contacts.models import Contact
+from smarketing.contacts.models import Contact, ContactExternalId
 from smarketing.core.bulk import rows_insert
 from smarketing.core.text import email_normalize
 from smarketing.tracking.choices import EventType
@@ -39,6 +39,8 @@ class EventIn:
     occurred_at: datetime
     contact_id: int | None = None
     email: str = ""
+    external_id: str = ""
+    external_source: str = ""
     visitor_id: str = ""
     properties: dict[str, Any] = field(default_factory=dict)
 
@@ -67,7 +69,9 @@ class AppendResult:
 
 
 def _resolve(events: Sequence[EventIn]) -> tuple[set[int], dict[str, int]]:
+    """Known contact ids, and contact ids by normalised email and by ``source:external id``."""
     ids = {event.contact_id for event in events if event.contact_id is not None}
+    externals = {(e.external_source, e.external_id) for e in events if e.external_id}
     emails = {email_normalize(event.email) for event in events if event.email}
     known_ids = (
         set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
@@ -81,6 +85,14 @@ def _resolve(events: Sequence[EventIn]) -> tuple[set[int], dict[str, int]]:
         if emails
         else {}
     )
+    for source in {source for source, _ in externals}:
+        wanted = [external for s, external in externals if s == source]
+        by_email.update(
+            (f"\x00{source}\x00{external}", contact_id)
+            for external, contact_id in ContactExternalId.objects.filter(
+                source=source, external_id__in=wanted
+            ).values_list("external_id", "contact_id")
+        )
     return known_ids, by_email
 
 
@@ -107,6 +119,14 @@ def _check(
         contact_id = by_email.get(email_normalize(event.email))
         if contact_id is None:
             return None, "unknown_contact", f"No contact has the email {event.email}."
+    elif event.external_id:
+        contact_id = by_email.get(f"\x00{event.external_source}\x00{event.external_id}")
+        if contact_id is None:
+            return (
+                None,
+                "unknown_contact",
+                f"No contact has the id {event.external_id!r} in {event.external_source!r}.",
+            )
     elif not event.visitor_id:
         return None, "no_subject", "An event names a contact (id or email) or a visitor id."
     return contact_id, "", ""

@@ -44,6 +44,7 @@ class Capability(StrEnum):
     APPROVE_AGREEMENT_MARKETING = "approve_agreement_marketing"
     APPROVE_AGREEMENT_SALES = "approve_agreement_sales"
     MANAGE_USERS = "manage_users"
+    MANAGE_INTEGRATIONS = "manage_integrations"
     ACCESS_ADMIN = "access_admin"
 
 
@@ -62,6 +63,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.REINSTATE_DISQUALIFIED,
             Capability.DRAFT_AGREEMENT,
             Capability.APPROVE_AGREEMENT_MARKETING,
+            Capability.MANAGE_INTEGRATIONS,
         }
     ),
     Role.SALES_REP: frozenset(_WORKERS | {Capability.EDIT_DEALS}),

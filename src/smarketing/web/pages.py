@@ -28,6 +28,7 @@ class Page:
 MENU = [
     Page("contact_list", _("Contacts"), Capability.VIEW_RECORDS),
     Page("agreement_list", _("Agreement"), Capability.VIEW_RECORDS),
+    Page("token_list", _("API tokens"), Capability.MANAGE_INTEGRATIONS),
 ]
 
 

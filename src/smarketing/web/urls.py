@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from smarketing.web.views import agreement, contacts, home
+from smarketing.web.views import agreement, contacts, home, integrations
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -49,4 +49,10 @@ urlpatterns = [
     ),
     path("agreement/v<int:number>/export/", agreement.agreement_export, name="agreement_export"),
     path(agreement.PLOTLY_URL, agreement.plotly_js, name="plotly_js"),
+    path("integrations/tokens/", integrations.token_list, name="token_list"),
+    path(
+        "integrations/tokens/<int:token_id>/revoke/",
+        integrations.token_revoke_view,
+        name="token_revoke",
+    ),
 ]

@@ -1,0 +1,30 @@
+"""Schemathesis sends generated requests to the API: no server error, answers as documented."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+
+from smarketing.capture.tokens import token_create
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture
+def token(db, make_user, settings) -> str:
+    settings.API_RATE_LIMIT = 100_000
+    admin = make_user("admin")
+    return token_create(actor=admin, name="fuzz", scopes=["events:write"])[1]
+
+
+@schema.parametrize()
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_never_fails_and_answers_as_documented(case, token) -> None:
+    # A batch whose events break the schema is accepted on purpose: each bad event is rejected
+    # in the results and the good ones are stored. Every other check applies.
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"},
+        excluded_checks=[schemathesis.checks.negative_data_rejection],
+    )
