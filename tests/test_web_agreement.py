@@ -119,7 +119,9 @@ def test_plotly_is_served_by_the_product(users_by_role) -> None:
     response = _client(users_by_role["sales_rep"]).get("/" + PLOTLY_URL)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/javascript"
-    assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
+    head = b"".join(response.streaming_content)[:2000].lower()
+    response.close()
+    assert b"plotly" in head
 
 
 def test_a_large_database_backtests_in_the_worker_with_progress(users_by_role, monkeypatch) -> None:

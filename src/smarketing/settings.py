@@ -110,6 +110,8 @@ DEFAULT_FROM_EMAIL = config.env("DEFAULT_FROM_EMAIL", "Smarketing <smarketing@lo
 
 TASK_QUEUE = config.env("TASK_QUEUE", "database")
 API_RATE_LIMIT = int(config.env("API_RATE_LIMIT", "600"))
+TRACKER_RATE_LIMIT = int(config.env("TRACKER_RATE_LIMIT", "120"))
+FORM_RATE_LIMIT = int(config.env("FORM_RATE_LIMIT", "10"))
 WORKER_LEASE_SECONDS = float(config.env("WORKER_LEASE_SECONDS", "30"))
 if TASK_QUEUE == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
 
+from smarketing.api import tracker
 from smarketing.api.app import api
 from smarketing.users.roles import Capability, user_can
 
@@ -20,5 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("t/tracker.js", tracker.tracker_js, name="tracker_js"),
+    path("t/collect", tracker.collect, name="tracker_collect"),
     path("", include("smarketing.web.urls")),
 ]

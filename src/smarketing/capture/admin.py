@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from smarketing.capture.models import ApiToken, IdempotentRequest
+from smarketing.capture.models import ApiToken, Form, FormSubmission, IdempotentRequest, Site
 from smarketing.core.admin import ReadOnlyAdmin
 
 
@@ -19,3 +19,24 @@ class IdempotentRequestAdmin(ReadOnlyAdmin):
     list_display = ("key", "token", "status_code", "created_at")
     search_fields = ("key",)
     list_select_related = ("token",)
+
+
+@admin.register(Site)
+class SiteAdmin(ReadOnlyAdmin):
+    list_display = ("name", "key", "consent_required", "created_at", "revoked_at")
+    search_fields = ("name", "key")
+
+
+@admin.register(Form)
+class FormAdmin(ReadOnlyAdmin):
+    list_display = ("name", "site", "key", "demo_request", "created_at")
+    search_fields = ("name", "key")
+    list_select_related = ("site",)
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(ReadOnlyAdmin):
+    list_display = ("form", "contact", "consent_given", "submitted_at")
+    list_filter = ("consent_given",)
+    raw_id_fields = ("contact",)
+    list_select_related = ("form", "contact")

@@ -20,3 +20,46 @@ def search_key(text: str) -> str:
 def prefix_upper_bound(prefix: str) -> str:
     """Return the smallest string greater than every string starting with ``prefix``."""
     return prefix + "\U0010ffff"
+
+
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "hotmail.com",
+        "hotmail.fr",
+        "outlook.com",
+        "outlook.fr",
+        "live.com",
+        "live.fr",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.fr",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "gmx.com",
+        "gmx.fr",
+        "orange.fr",
+        "wanadoo.fr",
+        "free.fr",
+        "sfr.fr",
+        "laposte.net",
+        "bbox.fr",
+        "neuf.fr",
+        "proton.me",
+        "protonmail.com",
+        "web.de",
+    }
+)
+
+
+def origin_normalize(origin: str) -> str:
+    """``scheme://host[:port]`` in lower case without a trailing slash ('' if not an origin)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in {"", "/"}:
+        return ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"

@@ -10,7 +10,7 @@ from smarketing.scoring.handover import handover_release
 from smarketing.scoring.models import PreviewRun, RescoreRun, RunStatus
 from smarketing.scoring.previews import preview_compute
 from smarketing.scoring.rescore import rescore_fail, rescore_run
-from smarketing.scoring.services import scoring_consume
+from smarketing.scoring.services import contact_rescore, scoring_consume
 
 
 @durable_task(max_attempts=5, base_delay=5)
@@ -54,3 +54,9 @@ def handover_task() -> int:
 
 periodic("scoring.consume", every=timedelta(seconds=5), task=scoring_consume_task)
 periodic("scoring.handover", every=timedelta(minutes=15), task=handover_task)
+
+
+@durable_task(max_attempts=5, base_delay=10)
+def contact_rescore_task(contact_id: int) -> None:
+    """Refold a contact's whole history (after a visitor was identified as this contact)."""
+    contact_rescore(contact_id=contact_id)

@@ -45,3 +45,20 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class IdentifiedVisitor(models.Model):
+    """An anonymous visitor id known to be a contact: its later events go to the contact."""
+
+    visitor_id = models.CharField(_("visitor id"), max_length=64, primary_key=True)
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="visitor_ids"
+    )
+    identified_at = models.DateTimeField(_("identified at"))
+
+    class Meta:
+        verbose_name = _("identified visitor")
+        verbose_name_plural = _("identified visitors")
+
+    def __str__(self) -> str:
+        return self.visitor_id

@@ -21,7 +21,7 @@ from smarketing.contacts.models import Contact, ContactExternalId
 from smarketing.core.bulk import rows_insert
 from smarketing.core.text import email_normalize
 from smarketing.tracking.choices import EventType
-from smarketing.tracking.models import Event
+from smarketing.tracking.models import Event, IdentifiedVisitor
 
 MAX_BATCH = 1000
 MAX_PROPERTIES_BYTES = 8192
@@ -140,9 +140,21 @@ def events_append(
         raise ValueError(f"A batch holds at most {MAX_BATCH} events.")
     now = now or timezone.now()
     known, by_email = _resolve(events)
+    visitors = {e.visitor_id for e in events if e.visitor_id and e.contact_id is None}
+    identified = (
+        dict(
+            IdentifiedVisitor.objects.filter(visitor_id__in=visitors).values_list(
+                "visitor_id", "contact_id"
+            )
+        )
+        if visitors
+        else {}
+    )
     result, rows = AppendResult(), []
     for index, event in enumerate(events):
         contact_id, code, message = _check(event, now, known, by_email)
+        if contact_id is None and not code:
+            contact_id = identified.get(event.visitor_id)
         if code:
             result.outcomes.append(EventOutcome(index, False, code, message))
             continue
@@ -164,7 +176,15 @@ def events_append(
 
 
 def visitor_identify(*, visitor_id: str, contact: Contact) -> int:
-    """Attach the anonymous events of ``visitor_id`` to ``contact``; return how many moved."""
+    """Attach the anonymous events of ``visitor_id`` to ``contact`` and remember the link, so
+    that its later events go to the contact too; return how many events moved."""
     if not visitor_id:
         return 0
-    return Event.objects.filter(contact__isnull=True, visitor_id=visitor_id).update(contact=contact)
+    with transaction.atomic():
+        IdentifiedVisitor.objects.update_or_create(
+            visitor_id=visitor_id[:64],
+            defaults={"contact": contact, "identified_at": timezone.now()},
+        )
+        return Event.objects.filter(contact__isnull=True, visitor_id=visitor_id).update(
+            contact=contact
+        )

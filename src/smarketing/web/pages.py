@@ -28,6 +28,8 @@ class Page:
 MENU = [
     Page("contact_list", _("Contacts"), Capability.VIEW_RECORDS),
     Page("agreement_list", _("Agreement"), Capability.VIEW_RECORDS),
+    Page("site_list", _("Tracking"), Capability.MANAGE_INTEGRATIONS),
+    Page("form_list", _("Forms"), Capability.MANAGE_INTEGRATIONS),
     Page("token_list", _("API tokens"), Capability.MANAGE_INTEGRATIONS),
 ]
 

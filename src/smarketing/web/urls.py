@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from smarketing.web.views import agreement, contacts, home, integrations
+from smarketing.web.views import agreement, contacts, embed, home, integrations
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -50,6 +50,9 @@ urlpatterns = [
     path("agreement/v<int:number>/export/", agreement.agreement_export, name="agreement_export"),
     path(agreement.PLOTLY_URL, agreement.plotly_js, name="plotly_js"),
     path("integrations/tokens/", integrations.token_list, name="token_list"),
+    path("integrations/sites/", integrations.site_list, name="site_list"),
+    path("integrations/forms/", integrations.form_list, name="form_list"),
+    path("f/<str:key>/", embed.form_embed, name="form_embed"),
     path(
         "integrations/tokens/<int:token_id>/revoke/",
         integrations.token_revoke_view,

@@ -8,7 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from smarketing.capture.models import ApiToken, Scope
+from smarketing.capture.forms import form_create
+from smarketing.capture.models import ApiToken, Form, FormField, Scope, Site
+from smarketing.capture.sites import site_create
 from smarketing.capture.tokens import token_create, token_revoke
 from smarketing.core.errors import DomainError
 from smarketing.users.roles import Capability
@@ -44,3 +46,68 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     token = token_revoke(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     return redirect("token_list")
+
+
+@requires(Capability.MANAGE_INTEGRATIONS)
+def site_list(request: HttpRequest) -> HttpResponse:
+    """Tracked websites with their snippet; POST registers one."""
+    context: dict[str, object] = {"errors": {}, "values": {}}
+    status = 200
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("name", "allowed_origins")}
+        try:
+            site = site_create(
+                actor=request.user,  # type: ignore[arg-type]
+                name=values["name"],
+                allowed_origins=values["allowed_origins"],
+                consent_required=request.POST.get("consent_required") == "on",
+            )
+        except DomainError as exc:
+            context.update(errors={exc.field: exc.message}, values=values)
+            status = 400
+        else:
+            messages.success(request, _("Site %(name)s added.") % {"name": site.name})
+            return redirect("site_list")
+    context["sites"] = Site.objects.all()
+    context["base"] = request.build_absolute_uri("/").rstrip("/")
+    return render(request, "web/integrations/sites.html", context, status=status)
+
+
+@requires(Capability.MANAGE_INTEGRATIONS)
+def form_list(request: HttpRequest) -> HttpResponse:
+    """Forms with their embed code; POST defines one."""
+    context: dict[str, object] = {"errors": {}, "values": {}}
+    status = 200
+    sites = Site.objects.filter(revoked_at=None)
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in ("name", "site", "consent_text", "thank_you")}
+        try:
+            site = sites.filter(pk=int(values["site"] or 0)).first()
+            if site is None:
+                raise DomainError(_("Choose the site the form is on."), field="site")
+            form = form_create(
+                actor=request.user,  # type: ignore[arg-type]
+                site=site,
+                name=values["name"],
+                fields=request.POST.getlist("fields"),
+                required=request.POST.getlist("required"),
+                consent_text=values["consent_text"],
+                consent_required=request.POST.get("consent_required") == "on",
+                demo_request=request.POST.get("demo_request") == "on",
+                thank_you=values["thank_you"],
+            )
+        except (DomainError, ValueError) as exc:
+            message = exc.message if isinstance(exc, DomainError) else str(exc)
+            field = exc.field if isinstance(exc, DomainError) else "site"
+            context.update(errors={field: message}, values=values)
+            status = 400
+        else:
+            messages.success(request, _("Form %(name)s created.") % {"name": form.name})
+            return redirect("form_list")
+    context.update(
+        forms=Form.objects.select_related("site"),
+        sites=sites,
+        field_choices=[c for c in FormField.choices if c[0] != "email"],
+        base=request.build_absolute_uri("/").rstrip("/"),
+    )
+    return render(request, "web/integrations/forms.html", context, status=status)
