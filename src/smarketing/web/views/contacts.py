@@ -8,9 +8,13 @@ from django.shortcuts import render
 from smarketing.contacts.choices import ContactSource, LifecycleStage
 from smarketing.contacts.selectors import contact_detail, contact_list_page
 from smarketing.scoring.selectors import contact_score
+from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.models import User
 from smarketing.users.roles import Capability
 from smarketing.web.pages import requires
+
+
+EVENT_LIMIT = 50
 
 
 def _int(value: str | None) -> int | None:
@@ -58,5 +62,11 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     if detail is None:
         raise Http404("No such contact")
     score = contact_score(contact_id=contact_id)
-    context = {"detail": detail, "contact": detail.contact, "score": score}
+    context = {
+        "detail": detail,
+        "contact": detail.contact,
+        "score": score,
+        "events": contact_timeline(contact_id=contact_id, limit=EVENT_LIMIT),
+        "event_limit": EVENT_LIMIT,
+    }
     return render(request, "web/contacts/detail.html", context)

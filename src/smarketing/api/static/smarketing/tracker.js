@@ -5,7 +5,7 @@
  * waits for consent, call smarketing("consent", true) from your consent banner.
  * Custom events: smarketing("track", "video_played", {video: "demo"}).
  * Forms: <iframe data-smarketing-form src="https://SMARKETING/f/fm_…/"></iframe> — the
- * tracker adds the visitor id so that the answer identifies this visitor.
+ * tracker hands the visitor id to the form (postMessage) so that the answer identifies it.
  * Do-Not-Track is honoured: nothing is recorded or sent.
  */
 (function () {
@@ -64,19 +64,22 @@
     if (consented) { setTimeout(flush, 0); }
   }
 
+  function handOver(target) {
+    target.postMessage({smarketing: "visitor", vid: visitorId(), utm: utm()}, base);
+  }
+
   function tagForms() {
     if (dnt || !consented) { return; }
     var frames = document.querySelectorAll("iframe[data-smarketing-form]");
     for (var i = 0; i < frames.length; i++) {
-      var url = new URL(frames[i].src);
-      if (url.searchParams.get("vid") !== visitorId()) {
-        url.searchParams.set("vid", visitorId());
-        var marks = utm();
-        Object.keys(marks).forEach(function (k) { url.searchParams.set(k, marks[k]); });
-        frames[i].src = url.toString();
-      }
+      if (frames[i].contentWindow) { handOver(frames[i].contentWindow); }
     }
   }
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== base || !event.data || event.data.smarketing !== "form-ready") { return; }
+    if (!dnt && consented && event.source) { handOver(event.source); }
+  });
 
   var api = function (command, a, b) {
     if (command === "consent") {
