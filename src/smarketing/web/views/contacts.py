@@ -13,7 +13,6 @@ from smarketing.users.models import User
 from smarketing.users.roles import Capability
 from smarketing.web.pages import requires
 
-
 EVENT_LIMIT = 50
 
 
