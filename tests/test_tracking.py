@@ -32,8 +32,9 @@ def test_a_batch_is_stored_in_one_insert(django_assert_num_queries) -> None:
         EventIn(type="content_download", occurred_at=_at(2), email="ÉLODIE@ACME.FR"),
         EventIn(type="page_view", occurred_at=_at(1), visitor_id="v-123"),
     ]
-    # when it is appended: one query resolves ids, one emails, one inserts (in a transaction)
-    with django_assert_num_queries(5):  # ids, emails, SAVEPOINT/BEGIN, insert, RELEASE/COMMIT
+    # when it is appended: one query resolves ids, one emails, one identified visitors, one
+    # inserts (in a transaction)
+    with django_assert_num_queries(6):  # ids, emails, visitors, BEGIN, insert, COMMIT
         result = events_append(events=batch, source="api", now=NOW)
     # then
     assert (result.accepted, result.rejected) == (3, 0)
