@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "smarketing.agreement",
     "smarketing.scoring",
     "smarketing.capture",
+    "smarketing.imports",
 ]
 
 MIDDLEWARE = [

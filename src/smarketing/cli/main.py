@@ -13,7 +13,16 @@ import sys
 
 from smarketing.cli.setup import CommandError
 
-SUBCOMMANDS = ("serve", "worker", "demo", "migrate", "createuser", "rescore", "agreement")
+SUBCOMMANDS = (
+    "serve",
+    "worker",
+    "demo",
+    "migrate",
+    "createuser",
+    "rescore",
+    "agreement",
+    "importer",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

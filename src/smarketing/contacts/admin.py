@@ -14,6 +14,7 @@ from smarketing.contacts.models import (
     Contact,
     ContactExternalId,
     Deal,
+    DealExternalId,
     StageTransition,
 )
 
@@ -61,6 +62,13 @@ class ContactExternalIdAdmin(BigTableAdmin):
     list_display = ("source", "external_id", "contact")
     search_fields = ("=external_id",)
     raw_id_fields = ("contact",)
+
+
+@admin.register(DealExternalId)
+class DealExternalIdAdmin(BigTableAdmin):
+    list_display = ("source", "external_id", "deal")
+    search_fields = ("=external_id",)
+    raw_id_fields = ("deal",)
 
 
 @admin.register(Deal)

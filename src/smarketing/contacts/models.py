@@ -222,6 +222,26 @@ class Deal(models.Model):
         return f"{self.name} ({self.amount} {self.currency})"
 
 
+class DealExternalId(models.Model):
+    """The id a deal has in another system (a CRM it was imported from)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="external_ids")
+    source = models.CharField(_("source system"), max_length=50)
+    external_id = models.CharField(_("external id"), max_length=200)
+
+    class Meta:
+        verbose_name = _("deal external id")
+        verbose_name_plural = _("deal external ids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="deal_external_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+
 class Activity(models.Model):
     """A call, meeting, email or note logged by a person about a contact."""
 

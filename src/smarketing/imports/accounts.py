@@ -1,0 +1,126 @@
+"""Importing accounts: deduplicated on website domain (never a free-mail one), else on name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from smarketing.contacts.choices import SizeBand
+from smarketing.contacts.models import Account
+from smarketing.contacts.services.accounts import domain_normalize
+from smarketing.core.text import FREE_MAIL_DOMAINS
+from smarketing.imports.lookups import Owners
+from smarketing.imports.mappings import Mapping
+from smarketing.imports.report import ImportReport, Problem
+from smarketing.imports.values import ValueProblem, amount_parse
+
+FIELDS = ("name", "sector", "size_band", "country", "annual_revenue", "owner_id")
+
+
+@dataclass
+class Row:
+    """One valid account row."""
+
+    number: int
+    domain: str
+    values: dict[str, object]
+
+
+def _cell(raw: dict[str, str], mapping: Mapping, target: str) -> str:
+    column = mapping.columns.get(target)
+    return raw.get(column, "") if column else ""
+
+
+def row_read(
+    number: int, raw: dict[str, str], mapping: Mapping, owners: Owners, report: ImportReport
+) -> Row | None:
+    """The account's values, or None after reporting why the row is refused."""
+    columns = mapping.columns
+    name = _cell(raw, mapping, "name")
+    if not name:
+        report.add(Problem(number, columns["name"], "no account name"))
+        return None
+    domain = domain_normalize(_cell(raw, mapping, "website"))
+    if domain in FREE_MAIL_DOMAINS:
+        report.add(
+            Problem(
+                number, columns["website"], f"{domain} is a free-mail domain: not kept", "warning"
+            )
+        )
+        domain = ""
+    revenue: Decimal | None = None
+    if text := _cell(raw, mapping, "annual_revenue"):
+        try:
+            revenue = amount_parse(text)[0]
+        except ValueProblem as exc:
+            report.add(Problem(number, columns["annual_revenue"], str(exc)))
+            return None
+    size = _cell(raw, mapping, "size_band")
+    if size and size not in SizeBand.values:
+        report.add(
+            Problem(number, columns["size_band"], f"unknown size {size!r}: left empty", "warning")
+        )
+        size = ""
+    country = _cell(raw, mapping, "country").upper()
+    owner_text = _cell(raw, mapping, "owner")
+    owner_id = owners.find(owner_text)
+    if owner_text and owner_id is None:
+        report.add(
+            Problem(
+                number,
+                columns["owner"],
+                f"no user is {owner_text!r}: imported without an owner",
+                "warning",
+            )
+        )
+    return Row(
+        number=number,
+        domain=domain,
+        values={
+            "name": name[:200],
+            "sector": _cell(raw, mapping, "sector")[:100],
+            "size_band": size,
+            "country": country if len(country) == 2 else "",
+            "annual_revenue": revenue,
+            "owner_id": owner_id,
+        },
+    )
+
+
+def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None:
+    """Create or update the accounts of one batch."""
+    by_domain = {
+        a.domain: a for a in Account.objects.filter(domain__in={r.domain for r in rows if r.domain})
+    }
+    by_name = {
+        a.name.casefold(): a
+        for a in Account.objects.filter(
+            domain="", name__in={r.values["name"] for r in rows if not r.domain}
+        )
+    }
+    new: dict[str, Account] = {}
+    changed: dict[int, Account] = {}
+    now = timezone.now()
+    for row in rows:
+        key = row.domain or str(row.values["name"]).casefold()
+        account = (by_domain.get(row.domain) if row.domain else by_name.get(key)) or new.get(key)
+        if account is None:
+            new[key] = Account(domain=row.domain, created_at=now, updated_at=now, **row.values)
+            continue
+        updates = {
+            k: v for k, v in row.values.items() if v not in ("", None) and getattr(account, k) != v
+        }
+        if not updates or account.pk is None:
+            report.unchanged += 1
+            continue
+        for name, value in updates.items():
+            setattr(account, name, value)
+        account.updated_at = now
+        changed[account.pk] = account
+        report.updated += 1
+    Account.objects.bulk_create(list(new.values()))
+    report.created += len(new)
+    if changed:
+        Account.objects.bulk_update(list(changed.values()), [*FIELDS, "updated_at"], batch_size=500)

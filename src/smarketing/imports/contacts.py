@@ -1,0 +1,294 @@
+"""Importing contacts: one batch of rows at a time, deduplicated on e-mail and external id.
+
+A row updates the contact that has its external id (same source) or its normalised e-mail,
+else creates one; its company becomes an account found by website domain (never a free-mail
+domain) or by name. A new contact's stage enters the history through the lifecycle table's bulk
+path; a changed stage is applied only when the table allows the move (else reported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from smarketing.contacts import lifecycle
+from smarketing.contacts.choices import ConsentState, ContactSource, LifecycleStage
+from smarketing.contacts.choices import TransitionSource as Source
+from smarketing.contacts.models import Contact, ContactExternalId
+from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
+from smarketing.contacts.services.contacts import email_clean
+from smarketing.core.errors import DomainError
+from smarketing.core.text import email_normalize, search_key
+from smarketing.imports.lookups import Owners, account_domain, accounts_for
+from smarketing.imports.mappings import Mapping
+from smarketing.imports.report import ImportReport, Problem
+from smarketing.imports.values import ValueProblem, datetime_parse, full_name_split
+
+# an import moves a known contact forward only: going back (nurturing, re-entry,
+# disqualification) is a decision made in Smarketing that an old file must not undo
+FORWARD = {lifecycle.MoveKind.FORWARD, lifecycle.MoveKind.SKIP}
+UPDATABLE = ("first_name", "last_name", "job_title", "phone", "owner_id", "consent")
+
+
+@dataclass
+class Row:
+    """One valid row, ready to write."""
+
+    number: int
+    email: str
+    values: dict[str, Any]
+    stage: str
+    created_at: datetime
+    external_id: str
+    company: tuple[str, str, str, str]  # (domain, name, sector, country)
+
+
+def _cell(raw: dict[str, str], mapping: Mapping, target: str) -> str:
+    column = mapping.columns.get(target)
+    return raw.get(column, "") if column else ""
+
+
+def row_read(
+    number: int, raw: dict[str, str], mapping: Mapping, owners: Owners, report: ImportReport
+) -> Row | None:
+    """The row's values, or None after reporting why it is refused."""
+    column = mapping.columns.get("email", "email")
+    try:
+        email = email_clean(_cell(raw, mapping, "email"))
+    except DomainError as exc:
+        reason = "no e-mail" if not _cell(raw, mapping, "email") else exc.message
+        report.add(Problem(number, column, reason))
+        return None
+    first, last = _cell(raw, mapping, "first_name"), _cell(raw, mapping, "last_name")
+    if not (first or last) and _cell(raw, mapping, "full_name"):
+        first, last = full_name_split(_cell(raw, mapping, "full_name"))
+    stage_text = _cell(raw, mapping, "stage")
+    stage = mapping.values.get("stage", {}).get(stage_text, stage_text.lower() or "lead")
+    if stage not in LifecycleStage.values:
+        report.add(
+            Problem(
+                number,
+                mapping.columns.get("stage", ""),
+                f"unknown stage {stage_text!r}: imported as lead",
+                "warning",
+            )
+        )
+        stage = LifecycleStage.LEAD
+    created_at = timezone.now()
+    if created := _cell(raw, mapping, "created_at"):
+        try:
+            created_at = datetime_parse(created, mapping.date_formats)
+        except ValueProblem as exc:
+            report.add(Problem(number, mapping.columns["created_at"], str(exc)))
+            return None
+    owner_text = _cell(raw, mapping, "owner")
+    owner_id = owners.find(owner_text)
+    if owner_text and owner_id is None:
+        report.add(
+            Problem(
+                number,
+                mapping.columns["owner"],
+                f"no user is {owner_text!r}: imported without an owner",
+                "warning",
+            )
+        )
+    consent = _cell(raw, mapping, "consent").lower()
+    source = _cell(raw, mapping, "source").lower()
+    country = _cell(raw, mapping, "country").upper()
+    return Row(
+        number=number,
+        email=email,
+        values={
+            "first_name": first[:100],
+            "last_name": last[:100],
+            "job_title": _cell(raw, mapping, "job_title")[:200],
+            "phone": _cell(raw, mapping, "phone")[:40],
+            "owner_id": owner_id,
+            "consent": consent if consent in ConsentState.values else "",
+            "source": source if source in ContactSource.values else ContactSource.IMPORT,
+            "source_detail": (_cell(raw, mapping, "source_detail") or mapping.label)[:100],
+        },
+        stage=stage,
+        created_at=created_at,
+        external_id=_cell(raw, mapping, "external_id")[:200],
+        company=(
+            account_domain(_cell(raw, mapping, "website"), email),
+            _cell(raw, mapping, "company")[:200],
+            _cell(raw, mapping, "sector"),
+            country if len(country) == 2 else "",
+        ),
+    )
+
+
+def _matches(rows: list[Row], source: str) -> dict[int, Contact]:
+    """The existing contact of each row (by external id first, then e-mail)."""
+    by_email = {
+        c.email_normalized: c
+        for c in Contact.objects.filter(
+            email_normalized__in={email_normalize(r.email) for r in rows}
+        )
+    }
+    ids = {r.external_id for r in rows if r.external_id}
+    by_external: dict[str, Contact] = {}
+    if ids:
+        links = ContactExternalId.objects.filter(source=source, external_id__in=ids)
+        contacts = Contact.objects.in_bulk([link.contact_id for link in links])
+        by_external = {link.external_id: contacts[link.contact_id] for link in links}
+    found = {}
+    for row in rows:
+        contact = by_external.get(row.external_id) or by_email.get(email_normalize(row.email))
+        if contact is not None:
+            found[row.number] = contact
+    return found
+
+
+def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None:
+    """Create or update the contacts of one batch, with their accounts and history."""
+    seen: dict[str, Row] = {}
+    unique: list[Row] = []
+    for row in rows:
+        key = email_normalize(row.email)
+        if key in seen:
+            report.add(
+                Problem(
+                    row.number,
+                    mapping.columns["email"],
+                    f"same e-mail as row {seen[key].number}: skipped",
+                    "warning",
+                )
+            )
+            report.unchanged += 1
+            continue
+        seen[key] = row
+        unique.append(row)
+    existing = _matches(unique, mapping.source)
+    wanted = {
+        (r.company[0] or r.company[1]): r.company
+        for r in unique
+        if (r.company[0] or r.company[1])
+        and (r.number not in existing or existing[r.number].account_id is None)
+    }
+    accounts, created_accounts = accounts_for(wanted, write=True)
+    report.accounts_created += created_accounts
+    now = timezone.now()
+    new: list[tuple[Row, Contact]] = []
+    steps: list[HistoryStep] = []
+    links: list[ContactExternalId] = []
+    changed: list[Contact] = []
+    for row in unique:
+        account_id = accounts.get(row.company[0] or row.company[1])
+        contact = existing.get(row.number)
+        if contact is None:
+            contact = Contact(
+                email=row.email,
+                email_normalized=email_normalize(row.email),
+                search_name=search_key(f"{row.values['first_name']} {row.values['last_name']}"),
+                account_id=account_id,
+                lifecycle_stage=row.stage,
+                stage_changed_at=row.created_at,
+                created_at=row.created_at,
+                updated_at=now,
+                consent_updated_at=now if row.values["consent"] else None,
+                **{**row.values, "consent": row.values["consent"] or ConsentState.UNKNOWN},
+            )
+            new.append((row, contact))
+            continue
+        if _update(contact, row, account_id, steps, mapping, report):
+            contact.updated_at = now
+            changed.append(contact)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        if row.external_id:
+            links.append(
+                ContactExternalId(
+                    contact=contact, source=mapping.source, external_id=row.external_id
+                )
+            )
+    created = Contact.objects.bulk_create([c for _, c in new])
+    for (row, _), contact in zip(new, created, strict=True):
+        steps.append(
+            HistoryStep(
+                contact_id=contact.pk,
+                from_stage="",
+                to_stage=row.stage,
+                at=row.created_at,
+                source=Source.IMPORT,
+                reason=f"{mapping.label}, row {row.number}",
+            )
+        )
+        if row.external_id:
+            links.append(
+                ContactExternalId(
+                    contact=contact, source=mapping.source, external_id=row.external_id
+                )
+            )
+    report.created += len(created)
+    if changed:
+        Contact.objects.bulk_update(
+            changed,
+            [
+                *UPDATABLE,
+                "account",
+                "search_name",
+                "lifecycle_stage",
+                "stage_changed_at",
+                "updated_at",
+            ],
+            batch_size=500,
+        )
+    ContactExternalId.objects.bulk_create(links, ignore_conflicts=True)
+    report.history_rows += stage_history_bulk_write(steps=steps)
+
+
+def _update(
+    contact: Contact,
+    row: Row,
+    account_id: int | None,
+    steps: list[HistoryStep],
+    mapping: Mapping,
+    report: ImportReport,
+) -> bool:
+    """Apply the row's non-empty values to ``contact``; return whether anything changed."""
+    changed = False
+    for name in UPDATABLE:
+        value = row.values[name]
+        if value not in ("", None) and getattr(contact, name) != value:
+            setattr(contact, name, value)
+            changed = True
+    if contact.account_id is None and account_id is not None:
+        contact.account_id = account_id
+        changed = True
+    if changed:
+        contact.search_name = search_key(f"{contact.first_name} {contact.last_name}")
+    if row.stage != contact.lifecycle_stage and mapping.columns.get("stage"):
+        move = lifecycle.rule_for(contact.lifecycle_stage, row.stage)
+        if move is None or move.kind not in FORWARD:
+            why = "only moves forward" if move is not None else "does not allow this move"
+            report.add(
+                Problem(
+                    row.number,
+                    mapping.columns["stage"],
+                    f"the file says {row.stage}, the contact is {contact.lifecycle_stage}: an "
+                    f"import {why}, the stage stays",
+                    "warning",
+                )
+            )
+        else:
+            steps.append(
+                HistoryStep(
+                    contact_id=contact.pk,
+                    from_stage=contact.lifecycle_stage,
+                    to_stage=row.stage,
+                    at=timezone.now(),
+                    source=Source.IMPORT,
+                    reason=f"{mapping.label}, row {row.number}",
+                )
+            )
+            contact.lifecycle_stage = row.stage
+            contact.stage_changed_at = timezone.now()
+            changed = True
+    return changed

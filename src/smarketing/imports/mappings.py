@@ -1,0 +1,180 @@
+"""Column mappings: which column of a file feeds which field, and how values translate.
+
+Shipped mappings live in ``imports/mappings/*.yaml`` (Zoho, HubSpot, Salesforce, Pipedrive and
+Smarketing's own export); a user's own mapping is a YAML file of the same shape, or is saved
+from the import page. A file is matched to a shipped mapping when it has all the columns the
+mapping's ``detect`` list names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from smarketing.core.errors import DomainError
+
+FOLDER = Path(__file__).parent / "mappings"
+KINDS = ("contacts", "accounts", "deals")
+TARGETS: dict[str, tuple[str, ...]] = {
+    "contacts": (
+        "external_id",
+        "email",
+        "first_name",
+        "last_name",
+        "full_name",
+        "job_title",
+        "phone",
+        "company",
+        "website",
+        "sector",
+        "country",
+        "owner",
+        "source",
+        "source_detail",
+        "stage",
+        "consent",
+        "created_at",
+    ),
+    "accounts": (
+        "name",
+        "website",
+        "sector",
+        "size_band",
+        "country",
+        "annual_revenue",
+        "owner",
+    ),
+    "deals": (
+        "external_id",
+        "name",
+        "contact_email",
+        "contact_external_id",
+        "owner",
+        "amount",
+        "currency",
+        "stage",
+        "expected_close",
+        "created_at",
+        "lost_reason",
+    ),
+}
+REQUIRED = {"contacts": ("email",), "accounts": ("name",), "deals": ("name", "amount")}
+
+
+class MappingError(DomainError):
+    """A mapping that cannot be used."""
+
+    code = "invalid_mapping"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How one file's columns map to one kind of record."""
+
+    name: str
+    kind: str
+    source: str
+    columns: dict[str, str]
+    label: str = ""
+    detect: tuple[str, ...] = ()
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    date_formats: tuple[str, ...] = ()
+
+    def as_yaml(self) -> str:
+        """The mapping as a file to save and reuse."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "label": self.label or self.name,
+            "kind": self.kind,
+            "source": self.source,
+            "detect": list(self.detect),
+            "columns": self.columns,
+        }
+        if self.values:
+            data["values"] = self.values
+        if self.date_formats:
+            data["date_formats"] = list(self.date_formats)
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def mapping_from(data: Any, *, origin: str) -> Mapping:
+    """Check a mapping's data; raise ``MappingError`` naming what is wrong."""
+    if not isinstance(data, dict):
+        raise MappingError(f"{origin}: a mapping is a YAML mapping of fields.")
+    unknown = sorted(
+        set(data)
+        - {"name", "label", "kind", "source", "detect", "columns", "values", "date_formats"}
+    )
+    if unknown:
+        raise MappingError(f"{origin}: unknown field {unknown[0]!r}.", field=unknown[0])
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise MappingError(f"{origin}: kind must be one of {', '.join(KINDS)}.", field="kind")
+    columns = data.get("columns")
+    if not isinstance(columns, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in columns.items()
+    ):
+        raise MappingError(f"{origin}: columns maps each field to a column name.", field="columns")
+    wrong = sorted(set(columns) - set(TARGETS[kind]))
+    if wrong:
+        raise MappingError(
+            f"{origin}: {wrong[0]!r} is not a field of {kind} "
+            f"(fields: {', '.join(TARGETS[kind])}).",
+            field="columns",
+        )
+    missing = [t for t in REQUIRED[kind] if t not in columns] if kind != "deals" else []
+    if kind == "contacts" and "email" not in columns:
+        missing = ["email"]
+    if missing:
+        raise MappingError(f"{origin}: the {missing[0]} field needs a column.", field="columns")
+    values = data.get("values") or {}
+    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+        raise MappingError(
+            f"{origin}: values maps a field to {{file value: our value}}.", field="values"
+        )
+    return Mapping(
+        name=str(data.get("name") or origin),
+        label=str(data.get("label") or data.get("name") or origin),
+        kind=kind,
+        source=str(data.get("source") or "import")[:50],
+        columns=dict(columns),
+        detect=tuple(str(c) for c in data.get("detect") or ()),
+        values={k: {str(a): str(b) for a, b in v.items()} for k, v in values.items()},
+        date_formats=tuple(str(f) for f in data.get("date_formats") or ()),
+    )
+
+
+def mapping_load(path: Path) -> Mapping:
+    """Read a mapping file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise MappingError(f"Cannot read the mapping {path}: {exc}") from exc
+    return mapping_from(data, origin=path.name)
+
+
+def shipped() -> list[Mapping]:
+    """Every mapping that comes with Smarketing."""
+    return [mapping_load(path) for path in sorted(FOLDER.glob("*.yaml"))]
+
+
+def mapping_named(name: str) -> Mapping:
+    """A shipped mapping by name, or a mapping file by path."""
+    for mapping in shipped():
+        if mapping.name == name:
+            return mapping
+    path = Path(name)
+    if path.suffix in {".yaml", ".yml"} and path.exists():
+        return mapping_load(path)
+    names = ", ".join(m.name for m in shipped())
+    raise MappingError(f"No mapping named {name!r} (shipped: {names}; or give a .yaml file).")
+
+
+def mapping_detect(columns: list[str], kind: str) -> Mapping | None:
+    """The shipped mapping of ``kind`` whose ``detect`` columns are all in ``columns``."""
+    present = set(columns)
+    matches = [m for m in shipped() if m.kind == kind and m.detect and set(m.detect) <= present]
+    return max(matches, key=lambda m: len(m.detect)) if matches else None
