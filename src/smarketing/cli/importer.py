@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smarketing.cli.progress import progress_bar
 from smarketing.cli.setup import CommandError, database_check, django_start
+
+if TYPE_CHECKING:
+    from smarketing.imports.readers import Table
 
 KINDS = ("contacts", "accounts", "deals")
 
@@ -40,13 +44,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     django_start()
     database_check(migrated=True)
-    from smarketing.imports.engine import import_run
-    from smarketing.imports.mappings import mapping_detect, mapping_named
     from smarketing.imports.readers import table_open
 
     if not args.file.is_file():
         raise CommandError(f"no file at {args.file}")
-    table = table_open(args.file)
+    with table_open(args.file) as table:
+        return _import(args, table)
+
+
+def _import(args: argparse.Namespace, table: Table) -> int:
+    from smarketing.imports.engine import import_run
+    from smarketing.imports.mappings import mapping_detect, mapping_named
+
     if args.mapping:
         mapping = mapping_named(args.mapping)
         if mapping.kind != args.kind:
@@ -66,10 +75,10 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         all_or_nothing=args.all_or_nothing,
         report_path=args.report,
-        progress=lambda r: print(f"\r  rows {r.rows:>10,}", end="", flush=True),
+        progress=lambda r: progress_bar("file", int(table.done() * 1000), 1000),
     )
     seconds = time.monotonic() - started
-    print()
+    progress_bar("file", 1000, 1000)
     verb = "would be" if args.dry_run else "were"
     print(
         f"{report.rows:,} rows in {seconds:.1f} s: {report.created:,} {verb} created, "

@@ -81,6 +81,7 @@ def import_run(
             _batches(rows, module, mapping, owners, report, progress)
     finally:
         report.close()
+        table.close()
     sqlite_checkpoint()
     return report
 
@@ -102,5 +103,6 @@ def _batches(
         ]
         with transaction.atomic():
             module.batch_write(valid, mapping, report)
+        report.flush()
         if progress is not None:
             progress(report)

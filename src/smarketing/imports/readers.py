@@ -11,7 +11,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -37,10 +38,26 @@ class Table:
     encoding: str
     delimiter: str
     _rows: Iterator[tuple[int, dict[str, str]]]
+    _done: Callable[[], float] = lambda: 0.0
+    _close: Callable[[], None] = lambda: None
+
+    def done(self) -> float:
+        """How much of the file was read, from 0 to 1 (for progress bars)."""
+        return min(1.0, self._done())
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         """(row number, {column: text}) for every non-empty row after the header."""
         return self._rows
+
+    def close(self) -> None:
+        """Release the file (done by itself once every row was read)."""
+        self._close()
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _encoding(sample: bytes) -> str:
@@ -73,6 +90,14 @@ def _clean(columns: list[str]) -> list[str]:
 
 
 def _csv(stream: IO[bytes]) -> Table:
+    try:
+        return _csv_table(stream)
+    except BaseException:
+        stream.close()
+        raise
+
+
+def _csv_table(stream: IO[bytes]) -> Table:
     sample = stream.read(SAMPLE)
     stream.seek(0)
     if b"\x00" in sample:
@@ -89,20 +114,28 @@ def _csv(stream: IO[bytes]) -> Table:
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         number = 1
-        for values in reader:
-            number += 1
-            if not any(v.strip() for v in values):
-                continue
-            yield (
-                number,
-                {
-                    c: (values[i].strip() if i < len(values) else "")
-                    for i, c in enumerate(columns)
-                    if c
-                },
-            )
+        try:
+            for values in reader:
+                number += 1
+                if not any(v.strip() for v in values):
+                    continue
+                yield (
+                    number,
+                    {
+                        c: (values[i].strip() if i < len(values) else "")
+                        for i, c in enumerate(columns)
+                        if c
+                    },
+                )
+        finally:
+            text.close()
 
-    return Table(columns, encoding, delimiter, rows())
+    size = max(1, os.fstat(stream.fileno()).st_size)
+
+    def done() -> float:
+        return 1.0 if stream.closed else stream.tell() / size
+
+    return Table(columns, encoding, delimiter, rows(), done, text.close)
 
 
 def _cell(value: Any) -> str:
@@ -129,25 +162,40 @@ def _xlsx(path: Path) -> Table:
     try:
         columns = _clean([_cell(v) for v in next(values)])
     except StopIteration as exc:
+        book.close()
         raise FileError("The sheet is empty.") from exc
+    except FileError:
+        book.close()
+        raise
+
+    total = max(1, sheet.max_row or 1)
+    read = [1]
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        for number, row in enumerate(values, start=2):
-            cells = [_cell(v) for v in row]
-            if any(cells):
-                yield (
-                    number,
-                    {c: (cells[i] if i < len(cells) else "") for i, c in enumerate(columns) if c},
-                )
-        book.close()
+        try:
+            for number, row in enumerate(values, start=2):
+                read[0] = number
+                cells = [_cell(v) for v in row]
+                if any(cells):
+                    yield (
+                        number,
+                        {
+                            c: (cells[i] if i < len(cells) else "")
+                            for i, c in enumerate(columns)
+                            if c
+                        },
+                    )
+        finally:
+            book.close()
 
-    return Table(columns, "xlsx", "", rows())
+    return Table(columns, "xlsx", "", rows(), lambda: read[0] / total, book.close)
 
 
 def table_open(path: Path) -> Table:
     """Open ``path`` (CSV or XLSX) for reading row by row."""
     try:
-        head = path.open("rb").read(4)
+        with path.open("rb") as probe:
+            head = probe.read(4)
     except OSError as exc:
         raise FileError(f"Cannot read {path}: {exc.strerror}.") from exc
     if head.startswith(b"PK\x03\x04"):

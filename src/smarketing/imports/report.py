@@ -38,6 +38,7 @@ class ImportReport:
     aborted: bool = False
     problems: list[Problem] = field(default_factory=list)
     _writer: Any = None
+    _pending: list[Problem] = field(default_factory=list)
     _file: IO[str] | None = None
 
     def open_file(self, path: Path) -> None:
@@ -47,16 +48,26 @@ class ImportReport:
         self._writer.writerow(["row", "column", "severity", "reason"])
 
     def add(self, problem: Problem) -> None:
+        """Count a problem; it is listed, in row order, when its batch is done."""
         if problem.severity == "rejected":
             self.rejected += 1
         else:
             self.warnings += 1
-        if len(self.problems) < KEEP:
-            self.problems.append(problem)
-        if self._writer is not None:
-            self._writer.writerow([problem.row, problem.column, problem.severity, problem.reason])
+        self._pending.append(problem)
+
+    def flush(self) -> None:
+        """List the batch's problems in row order (the display keeps the first ones)."""
+        for problem in sorted(self._pending, key=lambda p: p.row):
+            if len(self.problems) < KEEP:
+                self.problems.append(problem)
+            if self._writer is not None:
+                self._writer.writerow(
+                    [problem.row, problem.column, problem.severity, problem.reason]
+                )
+        self._pending.clear()
 
     def close(self) -> None:
+        self.flush()
         if self._file is not None:
             self._file.close()
             self._file = None
