@@ -22,6 +22,7 @@ SUBCOMMANDS = (
     "rescore",
     "agreement",
     "importer",
+    "export",
 )
 
 

@@ -46,11 +46,28 @@ def rows_insert(
     needs them, then :func:`sequences_reset` once at the end.
     """
     fields = [_concrete(model, name) for name in columns]
-    adapters = [_adapter(field) for field in fields]
     quote = connection.ops.quote_name
     table, names = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - names from the model
+    return _execute(sql, fields, rows)
+
+
+def rows_update(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Update rows by primary key: each row is ``columns`` values then the key, in one
+    ``executemany`` (Django's ``bulk_update`` builds a CASE per field and row, far slower)."""
+    fields = [_concrete(model, name) for name in columns]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    key = quote(model._meta.pk.column)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {key} = %s"  # noqa: S608
+    return _execute(sql, [*fields, model._meta.pk], rows)
+
+
+def _execute(sql: str, fields: Sequence[Any], rows: Iterable[Sequence[Any]]) -> int:
+    adapters = [_adapter(field) for field in fields]
     prepared = [
         tuple(
             value if adapt is None or value is None else adapt(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 
 def email_normalize(email: str) -> str:
@@ -10,6 +11,7 @@ def email_normalize(email: str) -> str:
     return unicodedata.normalize("NFC", email.strip()).casefold()
 
 
+@lru_cache(maxsize=65536)
 def search_key(text: str) -> str:
     """Return ``text`` folded for prefix search: lower case, accents removed, spaces collapsed."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

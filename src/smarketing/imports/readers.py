@@ -77,6 +77,14 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+def _text(value: str) -> str:
+    """A cell's text, trimmed, without the apostrophe an export puts before a formula sign."""
+    value = value.strip()
+    if value[:1] == "'" and value[1:2] in {"=", "+", "-", "@"}:
+        return value[1:]
+    return value
+
+
 def _clean(columns: list[str]) -> list[str]:
     names = [c.strip() for c in columns]
     if not any(names):
@@ -122,7 +130,7 @@ def _csv_table(stream: IO[bytes]) -> Table:
                 yield (
                     number,
                     {
-                        c: (values[i].strip() if i < len(values) else "")
+                        c: (_text(values[i]) if i < len(values) else "")
                         for i, c in enumerate(columns)
                         if c
                     },

@@ -49,13 +49,29 @@ def _add(state: EngagementState, points: float, when: float, half_life_days: flo
         state.value += decay(points, state.at - when, half_life_days)
 
 
+_BY_TYPE: dict[int, tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]] = {}
+
+
+def _rules_of_type(rules: list[dict[str, Any]], event_type: str) -> list[dict[str, Any]]:
+    """The rules for ``event_type``, in order (indexed once per rule list)."""
+    entry = _BY_TYPE.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        index: dict[str, list[dict[str, Any]]] = {}
+        for rule in rules:
+            index.setdefault(rule["event"], []).append(rule)
+        if len(_BY_TYPE) > 64:
+            _BY_TYPE.clear()
+        entry = _BY_TYPE[id(rules)] = (rules, index)
+    return entry[1].get(event_type, [])
+
+
 def rule_for(
     event_type: str, properties: dict[str, Any], rules: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
     """The first rule matching the event's type and every ``where`` property."""
-    for rule in rules:
-        where = rule.get("where") or {}
-        if rule["event"] == event_type and all(properties.get(k) == v for k, v in where.items()):
+    for rule in _rules_of_type(rules, event_type):
+        where = rule.get("where")
+        if not where or all(properties.get(k) == v for k, v in where.items()):
             return rule
     return None
 

@@ -45,6 +45,8 @@ class Capability(StrEnum):
     APPROVE_AGREEMENT_SALES = "approve_agreement_sales"
     MANAGE_USERS = "manage_users"
     MANAGE_INTEGRATIONS = "manage_integrations"
+    IMPORT_DATA = "import_data"
+    EXPORT_DATA = "export_data"
     ACCESS_ADMIN = "access_admin"
 
 
@@ -64,6 +66,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.DRAFT_AGREEMENT,
             Capability.APPROVE_AGREEMENT_MARKETING,
             Capability.MANAGE_INTEGRATIONS,
+            Capability.IMPORT_DATA,
+            Capability.EXPORT_DATA,
         }
     ),
     Role.SALES_REP: frozenset(_WORKERS | {Capability.EDIT_DEALS}),
@@ -74,9 +78,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.REINSTATE_DISQUALIFIED,
             Capability.DRAFT_AGREEMENT,
             Capability.APPROVE_AGREEMENT_SALES,
+            Capability.IMPORT_DATA,
+            Capability.EXPORT_DATA,
         }
     ),
-    Role.MANAGEMENT: frozenset({Capability.VIEW_RECORDS}),
+    Role.MANAGEMENT: frozenset({Capability.VIEW_RECORDS, Capability.EXPORT_DATA}),
     # An admin runs the system but signs for neither team.
     Role.ADMIN: frozenset(Capability)
     - {Capability.APPROVE_AGREEMENT_MARKETING, Capability.APPROVE_AGREEMENT_SALES},
