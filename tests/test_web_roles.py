@@ -26,6 +26,8 @@ EXPECTED = {
     "/agreement/new/": {"marketing_manager", "sales_manager", "admin"},
     "/agreement/v{version}/edit/": {"marketing_manager", "sales_manager", "admin"},
     "/integrations/tokens/": {"marketing_manager", "admin"},
+    "/imports/": {"marketing_manager", "sales_manager", "admin"},
+    "/export/deals.csv": {"marketing_manager", "sales_manager", "management", "admin"},
     "/integrations/sites/": {"marketing_manager", "admin"},
     "/integrations/forms/": {"marketing_manager", "admin"},
     "/admin/": {"admin"},

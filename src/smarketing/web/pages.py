@@ -9,7 +9,8 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ class Page:
 MENU = [
     Page("contact_list", _("Contacts"), Capability.VIEW_RECORDS),
     Page("agreement_list", _("Agreement"), Capability.VIEW_RECORDS),
+    Page("import_list", _("Import"), Capability.IMPORT_DATA),
     Page("site_list", _("Tracking"), Capability.MANAGE_INTEGRATIONS),
     Page("form_list", _("Forms"), Capability.MANAGE_INTEGRATIONS),
     Page("token_list", _("API tokens"), Capability.MANAGE_INTEGRATIONS),
@@ -39,7 +41,7 @@ def menu_for(user: Any) -> list[Page]:
     return [page for page in MENU if user_can(user, page.capability)]
 
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def requires(capability: Capability) -> Callable[[View], View]:
@@ -47,7 +49,7 @@ def requires(capability: Capability) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not user_can(request.user, capability):

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from smarketing.web.views import agreement, contacts, embed, home, integrations
+from smarketing.web.views import agreement, contacts, embed, home, imports, integrations
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -53,6 +53,10 @@ urlpatterns = [
     path("integrations/sites/", integrations.site_list, name="site_list"),
     path("integrations/forms/", integrations.form_list, name="form_list"),
     path("f/<str:key>/", embed.form_embed, name="form_embed"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/<int:job_id>/", imports.import_job, name="import_job"),
+    path("imports/<int:job_id>/report.csv", imports.import_report, name="import_report"),
+    path("export/<str:kind>.csv", imports.export_csv, name="export_csv"),
     path(
         "integrations/tokens/<int:token_id>/revoke/",
         integrations.token_revoke_view,

@@ -1,0 +1,125 @@
+"""The import wizard (upload → columns → dry run → import → report) and CSV exports."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from smarketing.core.errors import DomainError
+from smarketing.imports.export import COLUMNS, export_lines
+from smarketing.imports.jobs import job_mapping_set, job_upload, report_file
+from smarketing.imports.mappings import KINDS, TARGETS
+from smarketing.imports.models import ImportJob, JobStatus, SavedMapping
+from smarketing.imports.start import job_start
+from smarketing.users.roles import Capability
+from smarketing.web.pages import requires
+
+
+@requires(Capability.IMPORT_DATA)
+def import_list(request: HttpRequest) -> HttpResponse:
+    """Past imports, and the upload form (step 1)."""
+    errors: dict[str | None, str] = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise DomainError(_("Choose a CSV or XLSX file."), field="file")
+            job = job_upload(
+                actor=request.user,  # type: ignore[arg-type]
+                kind=request.POST.get("kind", ""),
+                upload=upload,
+            )
+        except DomainError as exc:
+            errors[exc.field or "file"] = exc.message
+        else:
+            return redirect("import_job", job_id=job.pk)
+    context = {
+        "jobs": ImportJob.objects.select_related("created_by")[:50],
+        "kinds": KINDS,
+        "errors": errors,
+        "exports": list(COLUMNS),
+    }
+    return render(request, "web/imports/list.html", context, status=400 if errors else 200)
+
+
+def _job(job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        raise Http404("No such import")
+    return job
+
+
+@requires(Capability.IMPORT_DATA)
+def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job at its current step; POST moves it to the next one."""
+    job = _job(job_id)
+    error = ""
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "mapping":
+                chosen = {t: request.POST.get(f"col-{t}", "") for t in TARGETS[job.kind]}
+                job_mapping_set(
+                    job=job,
+                    columns=chosen,
+                    source=request.POST.get("source", ""),
+                    save_as=request.POST.get("save_as", ""),
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+                job_start(job=job, dry_run=True)
+            elif step == "run":
+                job_start(
+                    job=job,
+                    dry_run=False,
+                    all_or_nothing=request.POST.get("all_or_nothing") == "on",
+                )
+            elif step == "saved":
+                saved = SavedMapping.objects.filter(
+                    pk=request.POST.get("saved", 0), kind=job.kind
+                ).first()
+                if saved is not None:
+                    job.mapping = saved.data
+                    job.save(update_fields=["mapping"])
+            return redirect("import_job", job_id=job.pk)
+        except DomainError as exc:
+            error = exc.message
+    mapped = (job.mapping or {}).get("columns", {})
+    context = {
+        "job": job,
+        "error": error,
+        "fields": [(t, mapped.get(t, "")) for t in TARGETS[job.kind]],
+        "saved": SavedMapping.objects.filter(kind=job.kind),
+        "busy": job.status in (JobStatus.CHECKING, JobStatus.RUNNING),
+        "percent": int(job.progress * 100),
+    }
+    template = (
+        "web/imports/_progress.html"
+        if request.headers.get("HX-Request")
+        else "web/imports/job.html"
+    )
+    response = render(request, template, context, status=400 if error else 200)
+    if request.headers.get("HX-Request") and not context["busy"]:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@requires(Capability.IMPORT_DATA)
+def import_report(request: HttpRequest, job_id: int) -> FileResponse:
+    """Every problem of the import: row, column, severity, reason."""
+    path = report_file(_job(job_id))
+    if path is None:
+        raise Http404("No report yet")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-{job_id}-report.csv")
+
+
+@requires(Capability.EXPORT_DATA)
+def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+    """All records of ``kind`` as CSV, streamed."""
+    if kind not in COLUMNS:
+        raise Http404("No such export")
+    response = StreamingHttpResponse(export_lines(kind), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="smarketing-{kind}-{stamp}.csv"'
+    return response
