@@ -20,6 +20,7 @@ from smarketing.contacts.choices import TransitionSource as Source
 from smarketing.contacts.models import Contact, ContactExternalId
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
 from smarketing.contacts.services.contacts import email_clean
+from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
 from smarketing.imports.lookups import Owners, account_domain, accounts_for
@@ -30,6 +31,28 @@ from smarketing.imports.values import ValueProblem, datetime_parse, full_name_sp
 # an import moves a known contact forward only: going back (nurturing, re-entry,
 # disqualification) is a decision made in Smarketing that an old file must not undo
 FORWARD = {lifecycle.MoveKind.FORWARD, lifecycle.MoveKind.SKIP}
+NEW_COLUMNS = (
+    "email",
+    "email_normalized",
+    "first_name",
+    "last_name",
+    "search_name",
+    "job_title",
+    "phone",
+    "account_id",
+    "owner_id",
+    "lifecycle_stage",
+    "stage_changed_at",
+    "source",
+    "source_detail",
+    "consent",
+    "consent_updated_at",
+    "created_at",
+    "updated_at",
+)
+STAGES = frozenset(LifecycleStage.values)
+CONSENTS = frozenset(ConsentState.values)
+SOURCES = frozenset(ContactSource.values)
 UPDATABLE = ("first_name", "last_name", "job_title", "phone", "owner_id", "consent")
 
 
@@ -67,7 +90,7 @@ def row_read(
         first, last = full_name_split(_cell(raw, mapping, "full_name"))
     stage_text = _cell(raw, mapping, "stage")
     stage = mapping.values.get("stage", {}).get(stage_text, stage_text.lower() or "lead")
-    if stage not in LifecycleStage.values:
+    if stage not in STAGES:
         report.add(
             Problem(
                 number,
@@ -107,8 +130,8 @@ def row_read(
             "job_title": _cell(raw, mapping, "job_title")[:200],
             "phone": _cell(raw, mapping, "phone")[:40],
             "owner_id": owner_id,
-            "consent": consent if consent in ConsentState.values else "",
-            "source": source if source in ContactSource.values else ContactSource.IMPORT,
+            "consent": consent if consent in CONSENTS else "",
+            "source": source if source in SOURCES else ContactSource.IMPORT,
             "source_detail": (_cell(raw, mapping, "source_detail") or mapping.label)[:100],
         },
         stage=stage,
@@ -174,27 +197,39 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
     accounts, created_accounts = accounts_for(wanted, write=True)
     report.accounts_created += created_accounts
     now = timezone.now()
-    new: list[tuple[Row, Contact]] = []
+    new: list[tuple[Row, tuple[Any, ...]]] = []
     steps: list[HistoryStep] = []
-    links: list[ContactExternalId] = []
+    links: list[tuple[int, str]] = []
     changed: list[Contact] = []
     for row in unique:
         account_id = accounts.get(row.company[0] or row.company[1])
         contact = existing.get(row.number)
         if contact is None:
-            contact = Contact(
-                email=row.email,
-                email_normalized=email_normalize(row.email),
-                search_name=search_key(f"{row.values['first_name']} {row.values['last_name']}"),
-                account_id=account_id,
-                lifecycle_stage=row.stage,
-                stage_changed_at=row.created_at,
-                created_at=row.created_at,
-                updated_at=now,
-                consent_updated_at=now if row.values["consent"] else None,
-                **{**row.values, "consent": row.values["consent"] or ConsentState.UNKNOWN},
+            values = row.values
+            new.append(
+                (
+                    row,
+                    (
+                        row.email,
+                        email_normalize(row.email),
+                        values["first_name"],
+                        values["last_name"],
+                        search_key(f"{values['first_name']} {values['last_name']}"),
+                        values["job_title"],
+                        values["phone"],
+                        account_id,
+                        values["owner_id"],
+                        row.stage,
+                        row.created_at,
+                        values["source"],
+                        values["source_detail"],
+                        values["consent"] or ConsentState.UNKNOWN,
+                        now if values["consent"] else None,
+                        row.created_at,
+                        now,
+                    ),
+                )
             )
-            new.append((row, contact))
             continue
         if _update(contact, row, account_id, steps, mapping, report):
             contact.updated_at = now
@@ -203,16 +238,18 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
         else:
             report.unchanged += 1
         if row.external_id:
-            links.append(
-                ContactExternalId(
-                    contact=contact, source=mapping.source, external_id=row.external_id
-                )
-            )
-    created = Contact.objects.bulk_create([c for _, c in new])
-    for (row, _), contact in zip(new, created, strict=True):
+            links.append((contact.pk, row.external_id))
+    rows_insert(Contact, NEW_COLUMNS, [fresh for _, fresh in new])
+    ids = dict(
+        Contact.objects.filter(email_normalized__in=[fresh[1] for _, fresh in new]).values_list(
+            "email_normalized", "id"
+        )
+    )
+    for row, fresh in new:
+        contact_id = ids[fresh[1]]
         steps.append(
             HistoryStep(
-                contact_id=contact.pk,
+                contact_id=contact_id,
                 from_stage="",
                 to_stage=row.stage,
                 at=row.created_at,
@@ -221,12 +258,8 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
             )
         )
         if row.external_id:
-            links.append(
-                ContactExternalId(
-                    contact=contact, source=mapping.source, external_id=row.external_id
-                )
-            )
-    report.created += len(created)
+            links.append((contact_id, row.external_id))
+    report.created += len(new)
     if changed:
         Contact.objects.bulk_update(
             changed,
@@ -240,7 +273,16 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
             ],
             batch_size=500,
         )
-    ContactExternalId.objects.bulk_create(links, ignore_conflicts=True)
+    known = set(
+        ContactExternalId.objects.filter(
+            source=mapping.source, external_id__in=[external for _, external in links]
+        ).values_list("external_id", flat=True)
+    )
+    rows_insert(
+        ContactExternalId,
+        ("contact_id", "source", "external_id"),
+        {(pk, mapping.source, external) for pk, external in links if external not in known},
+    )
     report.history_rows += stage_history_bulk_write(steps=steps)
 
 
