@@ -83,10 +83,10 @@ def raw_insert(csv_path: Path, db_path: Path) -> float:
         reader = csv.reader(handle)
         next(reader)
         db.executemany(
-            "INSERT OR IGNORE INTO contacts_contact (email, email_normalized, first_name, last_name,"
-            " search_name, job_title, phone, lifecycle_stage, source, source_detail, consent, "
-            "created_at, updated_at, stage_changed_at) VALUES (?, ?, ?, ?, '', ?, '', ?, 'import', "
-            "'', 'unknown', ?, ?, ?)",
+            "INSERT OR IGNORE INTO contacts_contact (email, email_normalized, first_name, "
+            "last_name, search_name, job_title, phone, lifecycle_stage, source, source_detail, "
+            "consent, created_at, updated_at, stage_changed_at) "
+            "VALUES (?, ?, ?, ?, '', ?, '', ?, 'import', '', 'unknown', ?, ?, ?)",
             (
                 (r[0], email_normalize(r[0]), r[1], r[2], r[3], r[6], r[7], r[7], r[7])
                 for r in reader
