@@ -21,9 +21,10 @@ SUBCOMMANDS = (
     "createuser",
     "rescore",
     "agreement",
-    "importer",
+    "import",
     "export",
 )
+MODULES = {"import": "importer"}  # ``import`` is a Python keyword
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:
-        importlib.import_module(f"smarketing.cli.{name}").register(subparsers)
+        importlib.import_module(f"smarketing.cli.{MODULES.get(name, name)}").register(subparsers)
     return parser
 
 
