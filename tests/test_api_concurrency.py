@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -95,3 +96,54 @@ def test_three_concurrent_copies_store_one_set_of_events(kind: str, tmp_path: Pa
         assert answers[0]["body"]["accepted"] == 1000
         assert made.query("SELECT COUNT(*) FROM tracking_event", ()) == [(1000,)]
         assert made.query("SELECT COUNT(*) FROM capture_idempotentrequest", ()) == [(1,)]
+
+
+FLOOD = """
+import re, sys, urllib.parse, urllib.request
+url = sys.argv[1]
+statuses = []
+for n in range(int(sys.argv[2])):
+    page = urllib.request.urlopen(url, timeout=30).read().decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"token": token, "email": f"flood{sys.argv[3]}-{n}@acme.fr"})
+    try:
+        with urllib.request.urlopen(url, data=data.encode(), timeout=30) as response:
+            statuses.append(response.status)
+    except urllib.error.HTTPError as exc:
+        statuses.append(exc.code)
+print(" ".join(map(str, statuses)))
+"""
+
+
+@pytest.mark.slow
+def test_a_form_flood_from_one_address_is_cut_across_web_processes(tmp_path: Path) -> None:
+    with site("sqlite", tmp_path) as made:
+        key_file = tmp_path / "form"
+        made.python(
+            "from smarketing.capture.forms import form_create\n"
+            "from smarketing.capture.sites import site_create\n"
+            "from smarketing.users.services import user_create\n"
+            "admin = user_create(username='ops', email='ops@x.fr', password='x-y-z-w-1234',"
+            " role='admin')\n"
+            "site = site_create(actor=admin, name='Acme', allowed_origins='https://acme.fr')\n"
+            f"open({str(key_file)!r}, 'w').write(form_create(actor=admin, site=site, "
+            "name='Guide', fields=[]).key)\n"
+        )
+        port = _free_port()
+        made.start("serve", "--port", str(port), "--workers", "3", FORM_RATE_LIMIT="10")
+        made.wait_for(lambda: _up(f"http://127.0.0.1:{port}/login/"), timeout=60)
+        url = f"http://127.0.0.1:{port}/f/{key_file.read_text()}/"
+        while time.time() % 60 > 30:  # rate windows are whole minutes: start early in one
+            time.sleep(0.5)
+        floods = [
+            subprocess.Popen(
+                [sys.executable, "-c", FLOOD, url, "6", str(n)], stdout=subprocess.PIPE, text=True
+            )
+            for n in range(3)
+        ]
+        statuses = [int(s) for p in floods for s in p.communicate(timeout=120)[0].split()]
+        # 18 answers from one address, served by 3 processes: 10 accepted, 8 refused
+        assert sorted(statuses).count(200) == 10
+        assert sorted(statuses).count(429) == 8
+        rows = made.query("SELECT COUNT(*) FROM capture_formsubmission", ())
+        assert rows == [(10,)]
