@@ -7,6 +7,7 @@ without building model instances and SQL for every row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -19,7 +20,8 @@ Adapter = Callable[[Any], Any]
 def _adapter(field: models.Field[Any, Any]) -> Adapter | None:
     ops = connection.ops
     if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
+        # bulk rows often share their times (an import's "now", a file's dates): adapt once
+        return lru_cache(maxsize=4096)(ops.adapt_datetimefield_value)
     if isinstance(field, models.DateField):
         return ops.adapt_datefield_value
     if isinstance(field, models.DecimalField):
