@@ -32,7 +32,6 @@ from smarketing.users.models import User
 
 CHUNK = 25_000
 STAGES_BEFORE_MQL = [LifecycleStage.SUBSCRIBER, LifecycleStage.LEAD, LifecycleStage.NURTURING]
-NEW_ROWS = "scoring_tmp_new"
 Progress = Callable[[RescoreRun], None]
 
 
@@ -125,32 +124,35 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int) -> int:
         f"(q.qualifies AND c.lifecycle_stage IN {before} AND "
         "(NOT COALESCE(p.qualifies, FALSE) OR COALESCE(p.handover_due, FALSE)))"
     )
+    columns = (
+        "fit_grade",
+        "fit_points",
+        "persona",
+        "fit_marks",
+        "engagement",
+        "computed_at",
+        "state",
+        "qualifies",
+        "reason",
+        "handover_due",
+    )
+    updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
     with connection.cursor() as cursor:
         query.lookups_fill(cursor, lo, hi)
-        cursor.execute(f"DROP TABLE IF EXISTS {NEW_ROWS}")
         scores = query.scores(
             lo=lo, hi=hi, last_event_id=run.last_event_id, now=run.as_of.timestamp()
         )
+        # one statement: the SELECT reads the old rows (the reference) before they are replaced
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {NEW_ROWS} AS SELECT q.*, {handover} AS handover_due "
+            f"INSERT INTO scoring_contactscore (version_id, contact_id, {', '.join(columns)}) "
+            f"SELECT {int(run.version_id)}, q.cid, q.grade, q.points, q.persona, q.marks, "
+            f"q.engagement, {lit(str(computed_at))}, q.state, q.qualifies, q.reason, {handover} "
             f"FROM ({scores}) q JOIN contacts_contact c ON c.id = q.cid "
             f"LEFT JOIN scoring_contactscore p ON p.contact_id = q.cid "
-            f"AND p.version_id = {int(reference) if reference else 0}"
-        )
-        cursor.execute(
-            "DELETE FROM scoring_contactscore WHERE version_id = %s "
-            "AND contact_id >= %s AND contact_id < %s",
-            [run.version_id, lo, hi],
-        )
-        cursor.execute(
-            "INSERT INTO scoring_contactscore (version_id, contact_id, fit_grade, fit_points, "
-            "persona, fit_marks, engagement, computed_at, state, qualifies, reason, "
-            f"handover_due) SELECT {int(run.version_id)}, cid, grade, points, persona, marks, "
-            f"engagement, {lit(str(computed_at))}, state, qualifies, reason, handover_due "
-            f"FROM {NEW_ROWS}"
+            f"AND p.version_id = {int(reference) if reference else 0} "
+            f"WHERE TRUE ON CONFLICT (version_id, contact_id) DO UPDATE SET {updates}"
         )
         written = cursor.rowcount
-        cursor.execute(f"DROP TABLE {NEW_ROWS}")
     return max(written, 0)
 
 
