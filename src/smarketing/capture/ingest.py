@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from smarketing.capture.models import ApiToken, IdempotentRequest
 from smarketing.core.errors import ConflictError, DomainError
-from smarketing.tracking.services import MAX_BATCH, EventIn, EventOutcome, events_append
+from smarketing.tracking.services import (
+    MAX_BATCH,
+    EventIn,
+    EventOutcome,
+    events_prepare,
+    events_write,
+)
 
 MAX_BODY_BYTES = 2_000_000
 MAX_KEY = 200
@@ -160,19 +166,18 @@ def events_ingest(
         else:
             positions.append(index)
             parsed.append(event)  # type: ignore[arg-type]
+    # checks and lookups first: the write transaction then holds the lock for two inserts only
+    result, rows = events_prepare(events=parsed, source=source, now=now or timezone.now())
+    for outcome in result.outcomes:
+        index = positions[outcome.index]
+        outcomes[index] = EventOutcome(index, outcome.accepted, outcome.code, outcome.message)
+    body_out = _response(outcomes)
     try:
         with transaction.atomic():
-            record = IdempotentRequest.objects.create(
-                token=token, key=key, body_hash=body_hash, status_code=200, response={}
+            IdempotentRequest.objects.create(
+                token=token, key=key, body_hash=body_hash, status_code=200, response=body_out
             )
-            result = events_append(events=parsed, source=source, now=now or timezone.now())
-            for outcome in result.outcomes:
-                index = positions[outcome.index]
-                outcomes[index] = EventOutcome(
-                    index, outcome.accepted, outcome.code, outcome.message
-                )
-            body_out = _response(outcomes)
-            IdempotentRequest.objects.filter(pk=record.pk).update(response=body_out)
+            events_write(rows)
     except IntegrityError:
         # the same key was stored meanwhile (a concurrent copy): answer as a retry
         earlier = _earlier(token, key, body_hash)

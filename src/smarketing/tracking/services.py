@@ -136,6 +136,22 @@ def events_append(
     *, events: Sequence[EventIn], source: str, now: datetime | None = None
 ) -> AppendResult:
     """Store a batch of up to 1,000 events in one insert; report each event's outcome."""
+    result, rows = events_prepare(events=events, source=source, now=now)
+    with transaction.atomic():
+        result.accepted = events_write(rows)
+    return result
+
+
+def events_write(rows: list[tuple[Any, ...]]) -> int:
+    """Insert rows prepared by :func:`events_prepare` (one statement; call in a transaction)."""
+    return rows_insert(Event, COLUMNS, rows)
+
+
+def events_prepare(
+    *, events: Sequence[EventIn], source: str, now: datetime | None = None
+) -> tuple[AppendResult, list[tuple[Any, ...]]]:
+    """Check a batch and resolve its contacts (reads only, outside any write lock): the
+    outcome of each event, and the rows to insert for the accepted ones."""
     if len(events) > MAX_BATCH:
         raise ValueError(f"A batch holds at most {MAX_BATCH} events.")
     now = now or timezone.now()
@@ -170,9 +186,8 @@ def events_append(
             )
         )
         result.outcomes.append(EventOutcome(index, True))
-    with transaction.atomic():
-        result.accepted = rows_insert(Event, COLUMNS, rows)
-    return result
+    result.accepted = len(rows)
+    return result, rows
 
 
 def visitor_identify(*, visitor_id: str, contact: Contact) -> int:
