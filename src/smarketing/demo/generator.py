@@ -17,6 +17,7 @@ from smarketing.agreement.services import (
 )
 from smarketing.contacts.models import Account, Activity, Contact, Deal, StageTransition
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
+from smarketing.contacts.services.contacts import ROW_COLUMNS
 from smarketing.core.bulk import next_id, rows_insert, sequences_reset
 from smarketing.core.db import sqlite_checkpoint
 from smarketing.core.errors import DomainError
@@ -98,26 +99,7 @@ ACCOUNT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-CONTACT_COLUMNS = (
-    "id",
-    "email",
-    "email_normalized",
-    "first_name",
-    "last_name",
-    "search_name",
-    "job_title",
-    "phone",
-    "account_id",
-    "owner_id",
-    "lifecycle_stage",
-    "stage_changed_at",
-    "source",
-    "source_detail",
-    "consent",
-    "consent_updated_at",
-    "created_at",
-    "updated_at",
-)
+CONTACT_COLUMNS = ("id", *ROW_COLUMNS)
 DEAL_COLUMNS = (
     "name",
     "account_id",

@@ -11,7 +11,7 @@ from smarketing.contacts.choices import SizeBand
 from smarketing.contacts.models import Account
 from smarketing.contacts.services.accounts import domain_normalize
 from smarketing.core.text import FREE_MAIL_DOMAINS
-from smarketing.imports.lookups import Owners
+from smarketing.imports.lookups import Owners, cell, owner_cell
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
 from smarketing.imports.values import ValueProblem, amount_parse
@@ -28,21 +28,16 @@ class Row:
     values: dict[str, object]
 
 
-def _cell(raw: dict[str, str], mapping: Mapping, target: str) -> str:
-    column = mapping.columns.get(target)
-    return raw.get(column, "") if column else ""
-
-
 def row_read(
     number: int, raw: dict[str, str], mapping: Mapping, owners: Owners, report: ImportReport
 ) -> Row | None:
     """The account's values, or None after reporting why the row is refused."""
     columns = mapping.columns
-    name = _cell(raw, mapping, "name")
+    name = cell(raw, mapping, "name")
     if not name:
         report.add(Problem(number, columns["name"], "no account name"))
         return None
-    domain = domain_normalize(_cell(raw, mapping, "website"))
+    domain = domain_normalize(cell(raw, mapping, "website"))
     if domain in FREE_MAIL_DOMAINS:
         report.add(
             Problem(
@@ -51,36 +46,26 @@ def row_read(
         )
         domain = ""
     revenue: Decimal | None = None
-    if text := _cell(raw, mapping, "annual_revenue"):
+    if text := cell(raw, mapping, "annual_revenue"):
         try:
             revenue = amount_parse(text)[0]
         except ValueProblem as exc:
             report.add(Problem(number, columns["annual_revenue"], str(exc)))
             return None
-    size = _cell(raw, mapping, "size_band")
+    size = cell(raw, mapping, "size_band")
     if size and size not in SizeBand.values:
         report.add(
             Problem(number, columns["size_band"], f"unknown size {size!r}: left empty", "warning")
         )
         size = ""
-    country = _cell(raw, mapping, "country").upper()
-    owner_text = _cell(raw, mapping, "owner")
-    owner_id = owners.find(owner_text)
-    if owner_text and owner_id is None:
-        report.add(
-            Problem(
-                number,
-                columns["owner"],
-                f"no user is {owner_text!r}: imported without an owner",
-                "warning",
-            )
-        )
+    country = cell(raw, mapping, "country").upper()
+    owner_id = owner_cell(raw, mapping, owners, number, report)
     return Row(
         number=number,
         domain=domain,
         values={
             "name": name[:200],
-            "sector": _cell(raw, mapping, "sector")[:100],
+            "sector": cell(raw, mapping, "sector")[:100],
             "size_band": size,
             "country": country if len(country) == 2 else "",
             "annual_revenue": revenue,

@@ -19,11 +19,11 @@ from smarketing.contacts.choices import ConsentState, ContactSource, LifecycleSt
 from smarketing.contacts.choices import TransitionSource as Source
 from smarketing.contacts.models import Contact, ContactExternalId
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
-from smarketing.contacts.services.contacts import email_clean
+from smarketing.contacts.services.contacts import ROW_COLUMNS, email_clean
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
-from smarketing.imports.lookups import Owners, account_domain, accounts_for
+from smarketing.imports.lookups import Owners, account_domain, accounts_for, cell, owner_cell
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
 from smarketing.imports.values import ValueProblem, datetime_parse, full_name_split
@@ -31,25 +31,7 @@ from smarketing.imports.values import ValueProblem, datetime_parse, full_name_sp
 # an import moves a known contact forward only: going back (nurturing, re-entry,
 # disqualification) is a decision made in Smarketing that an old file must not undo
 FORWARD = {lifecycle.MoveKind.FORWARD, lifecycle.MoveKind.SKIP}
-NEW_COLUMNS = (
-    "email",
-    "email_normalized",
-    "first_name",
-    "last_name",
-    "search_name",
-    "job_title",
-    "phone",
-    "account_id",
-    "owner_id",
-    "lifecycle_stage",
-    "stage_changed_at",
-    "source",
-    "source_detail",
-    "consent",
-    "consent_updated_at",
-    "created_at",
-    "updated_at",
-)
+NEW_COLUMNS = ROW_COLUMNS
 STAGES = frozenset(LifecycleStage.values)
 CONSENTS = frozenset(ConsentState.values)
 SOURCES = frozenset(ContactSource.values)
@@ -69,26 +51,21 @@ class Row:
     company: tuple[str, str, str, str]  # (domain, name, sector, country)
 
 
-def _cell(raw: dict[str, str], mapping: Mapping, target: str) -> str:
-    column = mapping.columns.get(target)
-    return raw.get(column, "") if column else ""
-
-
 def row_read(
     number: int, raw: dict[str, str], mapping: Mapping, owners: Owners, report: ImportReport
 ) -> Row | None:
     """The row's values, or None after reporting why it is refused."""
     column = mapping.columns.get("email", "email")
     try:
-        email = email_clean(_cell(raw, mapping, "email"))
+        email = email_clean(cell(raw, mapping, "email"))
     except DomainError as exc:
-        reason = "no e-mail" if not _cell(raw, mapping, "email") else exc.message
+        reason = "no e-mail" if not cell(raw, mapping, "email") else exc.message
         report.add(Problem(number, column, reason))
         return None
-    first, last = _cell(raw, mapping, "first_name"), _cell(raw, mapping, "last_name")
-    if not (first or last) and _cell(raw, mapping, "full_name"):
-        first, last = full_name_split(_cell(raw, mapping, "full_name"))
-    stage_text = _cell(raw, mapping, "stage")
+    first, last = cell(raw, mapping, "first_name"), cell(raw, mapping, "last_name")
+    if not (first or last) and cell(raw, mapping, "full_name"):
+        first, last = full_name_split(cell(raw, mapping, "full_name"))
+    stage_text = cell(raw, mapping, "stage")
     stage = mapping.values.get("stage", {}).get(stage_text, stage_text.lower() or "lead")
     if stage not in STAGES:
         report.add(
@@ -101,46 +78,36 @@ def row_read(
         )
         stage = LifecycleStage.LEAD
     created_at = timezone.now()
-    if created := _cell(raw, mapping, "created_at"):
+    if created := cell(raw, mapping, "created_at"):
         try:
             created_at = datetime_parse(created, mapping.date_formats)
         except ValueProblem as exc:
             report.add(Problem(number, mapping.columns["created_at"], str(exc)))
             return None
-    owner_text = _cell(raw, mapping, "owner")
-    owner_id = owners.find(owner_text)
-    if owner_text and owner_id is None:
-        report.add(
-            Problem(
-                number,
-                mapping.columns["owner"],
-                f"no user is {owner_text!r}: imported without an owner",
-                "warning",
-            )
-        )
-    consent = _cell(raw, mapping, "consent").lower()
-    source = _cell(raw, mapping, "source").lower()
-    country = _cell(raw, mapping, "country").upper()
+    owner_id = owner_cell(raw, mapping, owners, number, report)
+    consent = cell(raw, mapping, "consent").lower()
+    source = cell(raw, mapping, "source").lower()
+    country = cell(raw, mapping, "country").upper()
     return Row(
         number=number,
         email=email,
         values={
             "first_name": first[:100],
             "last_name": last[:100],
-            "job_title": _cell(raw, mapping, "job_title")[:200],
-            "phone": _cell(raw, mapping, "phone")[:40],
+            "job_title": cell(raw, mapping, "job_title")[:200],
+            "phone": cell(raw, mapping, "phone")[:40],
             "owner_id": owner_id,
             "consent": consent if consent in CONSENTS else "",
             "source": source if source in SOURCES else ContactSource.IMPORT,
-            "source_detail": (_cell(raw, mapping, "source_detail") or mapping.label)[:100],
+            "source_detail": (cell(raw, mapping, "source_detail") or mapping.label)[:100],
         },
         stage=stage,
         created_at=created_at,
-        external_id=_cell(raw, mapping, "external_id")[:200],
+        external_id=cell(raw, mapping, "external_id")[:200],
         company=(
-            account_domain(_cell(raw, mapping, "website"), email),
-            _cell(raw, mapping, "company")[:200],
-            _cell(raw, mapping, "sector"),
+            account_domain(cell(raw, mapping, "website"), email),
+            cell(raw, mapping, "company")[:200],
+            cell(raw, mapping, "sector"),
             country if len(country) == 2 else "",
         ),
     )

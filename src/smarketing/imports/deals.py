@@ -15,7 +15,7 @@ from smarketing.contacts.choices import TransitionSource as Source
 from smarketing.contacts.models import Contact, ContactExternalId, Deal, DealExternalId
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
 from smarketing.core.text import email_normalize
-from smarketing.imports.lookups import Owners
+from smarketing.imports.lookups import Owners, cell, owner_cell
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
 from smarketing.imports.values import ValueProblem, amount_parse, datetime_parse
@@ -49,26 +49,21 @@ class Row:
     created_at: datetime
 
 
-def _cell(raw: dict[str, str], mapping: Mapping, target: str) -> str:
-    column = mapping.columns.get(target)
-    return raw.get(column, "") if column else ""
-
-
 def row_read(
     number: int, raw: dict[str, str], mapping: Mapping, owners: Owners, report: ImportReport
 ) -> Row | None:
     """The deal's values, or None after reporting why the row is refused."""
     columns = mapping.columns
-    name = _cell(raw, mapping, "name")
+    name = cell(raw, mapping, "name")
     if not name:
         report.add(Problem(number, columns.get("name", "name"), "no deal name"))
         return None
     try:
-        amount, currency = amount_parse(_cell(raw, mapping, "amount") or "0")
+        amount, currency = amount_parse(cell(raw, mapping, "amount") or "0")
     except ValueProblem as exc:
         report.add(Problem(number, columns.get("amount", "amount"), str(exc)))
         return None
-    stage_text = _cell(raw, mapping, "stage")
+    stage_text = cell(raw, mapping, "stage")
     stage = mapping.values.get("stage", {}).get(stage_text, stage_text.lower() or "discovery")
     if stage not in PipelineStage.values:
         report.add(Problem(number, columns.get("stage", "stage"), f"unknown stage {stage_text!r}"))
@@ -76,7 +71,7 @@ def row_read(
     created_at = timezone.now()
     close: date | None = None
     for target in ("created_at", "expected_close"):
-        text = _cell(raw, mapping, target)
+        text = cell(raw, mapping, target)
         if not text:
             continue
         try:
@@ -93,28 +88,18 @@ def row_read(
     if status != DealStatus.OPEN:
         closed_at = datetime.combine(close, time(12), tzinfo=UTC) if close else created_at
         closed_at = max(closed_at, created_at)
-    lost = _cell(raw, mapping, "lost_reason").lower()
-    owner_text = _cell(raw, mapping, "owner")
-    owner_id = owners.find(owner_text)
-    if owner_text and owner_id is None:
-        report.add(
-            Problem(
-                number,
-                columns["owner"],
-                f"no user is {owner_text!r}: imported without an owner",
-                "warning",
-            )
-        )
+    lost = cell(raw, mapping, "lost_reason").lower()
+    owner_id = owner_cell(raw, mapping, owners, number, report)
     return Row(
         number=number,
-        external_id=_cell(raw, mapping, "external_id")[:200],
-        contact_email=_cell(raw, mapping, "contact_email"),
-        contact_external_id=_cell(raw, mapping, "contact_external_id"),
+        external_id=cell(raw, mapping, "external_id")[:200],
+        contact_email=cell(raw, mapping, "contact_email"),
+        contact_external_id=cell(raw, mapping, "contact_external_id"),
         values={
             "name": name[:200],
             "owner_id": owner_id,
             "amount": amount,
-            "currency": (_cell(raw, mapping, "currency") or currency or "EUR").upper()[:3],
+            "currency": (cell(raw, mapping, "currency") or currency or "EUR").upper()[:3],
             "pipeline_stage": stage,
             "status": status,
             "expected_close": close,

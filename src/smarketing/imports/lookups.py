@@ -7,6 +7,8 @@ from django.db.models import Q
 from smarketing.contacts.models import Account
 from smarketing.contacts.services.accounts import domain_normalize
 from smarketing.core.text import FREE_MAIL_DOMAINS
+from smarketing.imports.mappings import Mapping
+from smarketing.imports.report import ImportReport, Problem
 from smarketing.users.models import User
 
 
@@ -61,3 +63,27 @@ def accounts_for(
         )
         found.update({a.domain or a.name: a.pk for a in created})
     return found, len(missing)
+
+
+def cell(raw: dict[str, str], mapping: Mapping, target: str) -> str:
+    """The row's text for ``target`` ('' when the mapping gives it no column)."""
+    column = mapping.columns.get(target)
+    return raw.get(column, "") if column else ""
+
+
+def owner_cell(
+    raw: dict[str, str], mapping: Mapping, owners: Owners, number: int, report: ImportReport
+) -> int | None:
+    """The owner's user id; an unknown owner is reported and the row kept without one."""
+    text = cell(raw, mapping, "owner")
+    owner_id = owners.find(text)
+    if text and owner_id is None:
+        report.add(
+            Problem(
+                number,
+                mapping.columns["owner"],
+                f"no user is {text!r}: imported without an owner",
+                "warning",
+            )
+        )
+    return owner_id

@@ -91,32 +91,14 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class RescoreRun(models.Model):
-    """A full, set-based recomputation of one version's scores, chunk by chunk, resumable."""
+class Run(models.Model):
+    """What long work on a version records: status, progress over contacts, who, when, why not."""
 
-    version = models.ForeignKey(
-        AgreementVersion,
-        on_delete=models.CASCADE,
-        related_name="rescore_runs",
-        verbose_name=_("agreement version"),
-    )
     status = models.CharField(
         _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
     )
-    as_of = models.DateTimeField(_("scores as of"))
-    last_event_id = models.BigIntegerField(
-        _("last event"), help_text=_("Events up to this id are counted.")
-    )
-    next_contact_id = models.BigIntegerField(_("resume from contact"), default=0)
     contacts_total = models.PositiveIntegerField(_("contacts"), default=0)
     contacts_done = models.PositiveIntegerField(_("contacts done"), default=0)
-    activate = models.BooleanField(_("activate when done"), default=False)
-    daily_cap = models.PositiveIntegerField(
-        _("daily hand-over cap"),
-        null=True,
-        blank=True,
-        help_text=_("New MQLs handed to sales per day after activation; empty: all at once."),
-    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -130,6 +112,39 @@ class RescoreRun(models.Model):
     error = models.TextField(_("error"), blank=True, default="")
 
     class Meta:
+        abstract = True
+
+    @property
+    def percent(self) -> int:
+        """Progress in whole percent."""
+        if self.status == RunStatus.DONE:
+            return 100
+        return min(99, 100 * self.contacts_done // max(self.contacts_total, 1))
+
+
+class RescoreRun(Run):
+    """A full, set-based recomputation of one version's scores, chunk by chunk, resumable."""
+
+    version = models.ForeignKey(
+        AgreementVersion,
+        on_delete=models.CASCADE,
+        related_name="rescore_runs",
+        verbose_name=_("agreement version"),
+    )
+    as_of = models.DateTimeField(_("scores as of"))
+    last_event_id = models.BigIntegerField(
+        _("last event"), help_text=_("Events up to this id are counted.")
+    )
+    next_contact_id = models.BigIntegerField(_("resume from contact"), default=0)
+    activate = models.BooleanField(_("activate when done"), default=False)
+    daily_cap = models.PositiveIntegerField(
+        _("daily hand-over cap"),
+        null=True,
+        blank=True,
+        help_text=_("New MQLs handed to sales per day after activation; empty: all at once."),
+    )
+
+    class Meta:
         verbose_name = _("rescore run")
         verbose_name_plural = _("rescore runs")
         ordering = ["-id"]
@@ -141,13 +156,6 @@ class RescoreRun(models.Model):
 
     def __str__(self) -> str:
         return f"rescore v{self.version.number} ({self.status})"
-
-    @property
-    def percent(self) -> int:
-        """Progress in whole percent."""
-        if self.status == RunStatus.DONE:
-            return 100
-        return min(99, 100 * self.contacts_done // max(self.contacts_total, 1))
 
 
 class MqlHandover(models.Model):
@@ -178,7 +186,7 @@ class MqlHandover(models.Model):
         return f"hand-over v{self.version.number}: {self.moved}/{self.total}"
 
 
-class PreviewRun(models.Model):
+class PreviewRun(Run):
     """A backtest of one version (next to the active one), computed by the worker."""
 
     version = models.ForeignKey(
@@ -196,23 +204,7 @@ class PreviewRun(models.Model):
         verbose_name=_("compared with"),
     )
     months = models.PositiveSmallIntegerField(_("months"), default=12)
-    status = models.CharField(
-        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
-    )
-    contacts_total = models.PositiveIntegerField(_("contacts"), default=0)
-    contacts_done = models.PositiveIntegerField(_("contacts done"), default=0)
     result = models.JSONField(_("result"), null=True, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True, default="")
 
     class Meta:
         verbose_name = _("preview")
@@ -221,10 +213,3 @@ class PreviewRun(models.Model):
 
     def __str__(self) -> str:
         return f"preview v{self.version.number} ({self.status})"
-
-    @property
-    def percent(self) -> int:
-        """Progress in whole percent."""
-        if self.status == RunStatus.DONE:
-            return 100
-        return min(99, 100 * self.contacts_done // max(self.contacts_total, 1))

@@ -23,6 +23,26 @@ from smarketing.core.text import email_normalize, search_key
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
+# the columns of a contact row, in the order bulk paths (demo data, imports) write them
+ROW_COLUMNS = (
+    "email",
+    "email_normalized",
+    "first_name",
+    "last_name",
+    "search_name",
+    "job_title",
+    "phone",
+    "account_id",
+    "owner_id",
+    "lifecycle_stage",
+    "stage_changed_at",
+    "source",
+    "source_detail",
+    "consent",
+    "consent_updated_at",
+    "created_at",
+    "updated_at",
+)
 PROFILE_FIELDS = frozenset(
     {
         "email",
