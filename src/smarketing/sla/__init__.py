@@ -1,0 +1,1 @@
+"""Service levels: business calendars and working-time clocks (more to come with handoffs)."""
