@@ -158,3 +158,76 @@ def test_diff_reads_like_a_person_wrote_it() -> None:
         "removed exclusions.opted_out (was True)",
         "changed fit.grades.B: 60 → 55",
     ]
+
+
+TERMS = """
+routing:
+  max_open_mqls: 25
+  rules:
+    - {key: named, kind: account_owner}
+    - {key: south, kind: territory, team: south, countries: [FR, ES]}
+    - {key: rest, kind: round_robin, team: inside}
+sla:
+  at_risk_percent: 75
+  terms:
+    - {key: hot, min_fit: A, accept_hours: 2, first_touch_hours: 4, follow_ups: 3,
+       follow_up_days: 7}
+    - {key: default, accept_hours: 8, first_touch_hours: 24, follow_ups: 3, follow_up_days: 10}
+quotas:
+  - {mqls_per_month: 120}
+  - {persona: cfo, mqls_per_month: 40}
+reasons:
+  - {code: wrong_persona, label: Wrong persona, disposition: disqualified}
+  - {code: not_now, label: No project now, disposition: nurturing}
+  - {code: bad_data, label: Bad contact data, disposition: back_to_marketing}
+recalibration: {months: 3}
+"""
+
+
+def test_the_agreement_holds_routing_sla_quotas_and_reasons() -> None:
+    document = agreement_parse(VALID + TERMS)
+    assert document["sla"]["terms"][0]["accept_hours"] == 2
+    assert [r["code"] for r in document["reasons"]] == ["wrong_persona", "not_now", "bad_data"]
+    assert document["routing"]["rules"][1]["countries"] == ["FR", "ES"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        (
+            "disposition: nurturing",
+            "disposition: later",
+            "reasons[1].disposition",
+            "must be one of",
+        ),
+        ("code: bad_data", "code: not_now", "reasons[2].code", "the code 'not_now' is used twice"),
+        ("accept_hours: 8", "accept_hours: 0", "sla.terms[1].accept_hours", "must be between"),
+        (
+            "{key: default, accept_hours",
+            "{key: default, persona: cfo, accept_hours",
+            "sla.terms",
+            "the last term must apply to every lead",
+        ),
+        ("persona: cfo, mqls", "persona: ceo, mqls", "quotas[1].persona", "is not a persona"),
+        ("months: 3", "months: 30", "recalibration.months", "must be between 1 and 12"),
+        (
+            "kind: round_robin, team: inside",
+            "kind: round_robin",
+            "routing.rules[2].team",
+            "a round_robin rule names its team",
+        ),
+        (
+            "kind: territory, team: south, countries: [FR, ES]",
+            "kind: territory, team: south",
+            "routing.rules[1].countries",
+            "a territory names countries",
+        ),
+        ("kind: account_owner", "kind: lottery", "routing.rules[0].kind", "must be one of"),
+    ],
+)
+def test_bad_terms_name_their_field(old: str, new: str, field: str, message: str) -> None:
+    assert old in TERMS
+    with pytest.raises(AgreementValidationError) as caught:
+        agreement_parse(VALID + TERMS.replace(old, new))
+    problems = [(p.field, p.message) for p in caught.value.problems]
+    assert any(f == field and message in m for f, m in problems), problems

@@ -9,11 +9,14 @@ def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             _flatten(item, f"{path}.{key}" if path else str(key), out)
-    elif (
-        isinstance(value, list) and value and all(isinstance(i, dict) and "key" in i for i in value)
-    ):
-        for item in value:  # personas and rules are named by their key, not their position
-            _flatten({k: v for k, v in item.items() if k != "key"}, f"{path}[{item['key']}]", out)
+    elif isinstance(value, list) and value and all(isinstance(i, dict) for i in value):
+        name = next((n for n in ("key", "code") if all(n in i for i in value)), None)
+        if name is None:
+            for index, item in enumerate(value):
+                _flatten(item, f"{path}[{index}]", out)
+            return
+        for item in value:  # personas, rules and reasons are named by their key, not position
+            _flatten({k: v for k, v in item.items() if k != name}, f"{path}[{item[name]}]", out)
     else:
         out[path] = value
 

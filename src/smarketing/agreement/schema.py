@@ -69,6 +69,34 @@ EXCLUSIONS = Spec(
         "opted_out": (bool, False),
     }
 )
+DISPOSITIONS = ("nurturing", "disqualified", "back_to_marketing")
+REASON = Spec({"code": (str, True), "label": (str, True), "disposition": (str, True)})
+SLA_TERM = Spec(
+    {
+        "key": (str, True),
+        "min_fit": (str, False),
+        "persona": (str, False),
+        "accept_hours": ((int, float), True),
+        "first_touch_hours": ((int, float), True),
+        "follow_ups": (int, True),
+        "follow_up_days": (int, True),
+    }
+)
+SLA = Spec({"terms": (list, True), "at_risk_percent": (int, False)})
+QUOTA = Spec({"persona": (str, False), "mqls_per_month": (int, True)})
+RECALIBRATION = Spec({"months": (int, True)})
+ROUTING_KINDS = ("account_owner", "territory", "round_robin")
+ROUTING_RULE = Spec(
+    {
+        "key": (str, True),
+        "kind": (str, True),
+        "team": (str, False),
+        "countries": (list, False),
+        "sectors": (list, False),
+        "size_bands": (list, False),
+    }
+)
+ROUTING = Spec({"rules": (list, True), "max_open_mqls": (int, False)})
 DOCUMENT = Spec(
     {
         "name": (str, True),
@@ -76,6 +104,11 @@ DOCUMENT = Spec(
         "engagement": (dict, True),
         "mql": (dict, True),
         "exclusions": (dict, False),
+        "routing": (dict, False),
+        "sla": (dict, False),
+        "quotas": (list, False),
+        "reasons": (list, False),
+        "recalibration": (dict, False),
         "extensions": (dict, False),
     }
 )

@@ -119,6 +119,7 @@ def agreement_parse(text: str) -> dict[str, Any]:
         _mql(check, top["mql"])
     if "exclusions" in top:
         check.mapping(top["exclusions"], "exclusions", schema.EXCLUSIONS)
+    _terms(check, top, _persona_keys(top))
     if check.problems:
         raise AgreementValidationError(sorted(check.problems, key=lambda p: (p.line, p.field)))
     return dict(_plain(root))
@@ -213,3 +214,125 @@ def _mql(check: Checker, node: yaml.Node) -> None:
             check.fail(fast["event"], f"{path}.event", "unknown event type")
         if "min_fit" in fast and _plain(fast["min_fit"]) not in schema.GRADES:
             check.fail(fast["min_fit"], f"{path}.min_fit", "must be A, B, C or D")
+
+
+def _persona_keys(top: dict[str, yaml.Node]) -> set[Any]:
+    """The persona keys of ``fit`` (empty when fit is missing or malformed)."""
+    fit = _plain(top["fit"]) if "fit" in top else None
+    personas = fit.get("personas") if isinstance(fit, dict) else None
+    return {p.get("key") for p in personas or [] if isinstance(p, dict)}
+
+
+def _keyed(
+    check: Checker, node: yaml.Node, path: str, spec: Spec, key: str
+) -> list[dict[str, yaml.Node]]:
+    """The mappings of a list, each checked, their ``key`` field unique."""
+    seen: set[str] = set()
+    items = []
+    for index, item in enumerate(check.items(node)):
+        where = f"{path}[{index}]"
+        fields = check.mapping(item, where, spec)
+        if key in fields:
+            value = str(_plain(fields[key]))
+            if value in seen:
+                check.fail(fields[key], f"{where}.{key}", f"the {key} {value!r} is used twice")
+            seen.add(value)
+        items.append({"": item, **{f"{where}.{k}": v for k, v in fields.items()}})
+    return items
+
+
+def _number(
+    check: Checker, fields: dict[str, yaml.Node], name: str, low: float, high: float
+) -> None:
+    """Check that the field ending in ``.name`` lies in [low, high]."""
+    for path, node in fields.items():
+        if path.endswith(f".{name}") and not low <= _plain(node) <= high:
+            check.fail(node, path, f"must be between {low:g} and {high:g}")
+
+
+def _terms(check: Checker, top: dict[str, yaml.Node], personas: set[Any]) -> None:
+    """Routing, SLA terms, quotas, reason codes and recalibration (all optional)."""
+    if "reasons" in top:
+        for fields in _keyed(check, top["reasons"], "reasons", schema.REASON, "code"):
+            for path, node in fields.items():
+                if path.endswith(".disposition") and _plain(node) not in schema.DISPOSITIONS:
+                    check.fail(node, path, f"must be one of {', '.join(schema.DISPOSITIONS)}")
+    if "sla" in top:
+        sla = check.mapping(top["sla"], "sla", schema.SLA)
+        if "at_risk_percent" in sla:
+            _number(
+                check, {"sla.at_risk_percent": sla["at_risk_percent"]}, "at_risk_percent", 1, 99
+            )
+        if "terms" in sla:
+            terms = _keyed(check, sla["terms"], "sla.terms", schema.SLA_TERM, "key")
+            for fields in terms:
+                _number(check, fields, "accept_hours", 0.25, 720)
+                _number(check, fields, "first_touch_hours", 0.25, 720)
+                _number(check, fields, "follow_ups", 0, 20)
+                _number(check, fields, "follow_up_days", 1, 90)
+                for path, node in fields.items():
+                    if path.endswith(".min_fit") and _plain(node) not in schema.GRADES:
+                        check.fail(node, path, "must be A, B, C or D")
+                    if path.endswith(".persona") and _plain(node) not in personas:
+                        check.fail(node, path, "is not a persona of fit.personas")
+            if terms:
+                last = terms[-1]
+                if any(p.endswith((".min_fit", ".persona")) for p in last):
+                    check.fail(
+                        last[""],
+                        "sla.terms",
+                        "the last term must apply to every lead (no min_fit or persona)",
+                    )
+    if "quotas" in top:
+        for index, item in enumerate(check.items(top["quotas"])):
+            fields = check.mapping(item, f"quotas[{index}]", schema.QUOTA)
+            if "mqls_per_month" in fields and _plain(fields["mqls_per_month"]) < 0:
+                check.fail(
+                    fields["mqls_per_month"],
+                    f"quotas[{index}].mqls_per_month",
+                    "cannot be negative",
+                )
+            if "persona" in fields and _plain(fields["persona"]) not in personas:
+                check.fail(
+                    fields["persona"],
+                    f"quotas[{index}].persona",
+                    "is not a persona of fit.personas",
+                )
+    if "recalibration" in top:
+        fields = check.mapping(top["recalibration"], "recalibration", schema.RECALIBRATION)
+        _number(check, {f"recalibration.{k}": v for k, v in fields.items()}, "months", 1, 12)
+    if "routing" in top:
+        routing = check.mapping(top["routing"], "routing", schema.ROUTING)
+        if "max_open_mqls" in routing:
+            _number(
+                check,
+                {"routing.max_open_mqls": routing["max_open_mqls"]},
+                "max_open_mqls",
+                1,
+                10_000,
+            )
+        for fields in _keyed(
+            check,
+            routing.get("rules", yaml.ScalarNode("", "")),
+            "routing.rules",
+            schema.ROUTING_RULE,
+            "key",
+        ):
+            kind = next((_plain(v) for p, v in fields.items() if p.endswith(".kind")), None)
+            where = next((p.rsplit(".", 1)[0] for p in fields if p), "routing.rules")
+            if kind is not None and kind not in schema.ROUTING_KINDS:
+                check.fail(
+                    fields[f"{where}.kind"],
+                    f"{where}.kind",
+                    f"must be one of {', '.join(schema.ROUTING_KINDS)}",
+                )
+            needs_team = kind in ("territory", "round_robin")
+            if needs_team and f"{where}.team" not in fields:
+                check.fail(fields[""], f"{where}.team", f"a {kind} rule names its team")
+            filters = {f"{where}.countries", f"{where}.sectors", f"{where}.size_bands"}
+            if kind == "territory" and not filters & set(fields):
+                check.fail(
+                    fields[""],
+                    f"{where}.countries",
+                    "a territory names countries, sectors or size bands",
+                )

@@ -56,4 +56,27 @@ exclusions:
   free_mail_domains: [gmail.com, hotmail.com, yahoo.fr, orange.fr, free.fr, laposte.net]
   student_titles: [étudiant, stagiaire, student, intern]
   opted_out: true
+routing:
+  max_open_mqls: 25
+  rules:
+    - {key: named_accounts, kind: account_owner}
+    - {key: grands_comptes, kind: territory, team: enterprise, size_bands: ["1001-5000", "5000+"]}
+    - {key: default, kind: round_robin, team: inside}
+sla:
+  at_risk_percent: 75
+  terms:
+    - {key: hot, min_fit: A, accept_hours: 2, first_touch_hours: 4, follow_ups: 3,
+       follow_up_days: 7}
+    - {key: default, accept_hours: 8, first_touch_hours: 24, follow_ups: 3, follow_up_days: 10}
+quotas:
+  - {mqls_per_month: 60}
+  - {persona: cfo, mqls_per_month: 20}
+reasons:
+  - {code: wrong_persona, label: Mauvais persona, disposition: disqualified}
+  - {code: no_budget, label: Pas de budget, disposition: nurturing}
+  - {code: no_project, label: Pas de projet, disposition: nurturing}
+  - {code: bad_data, label: Coordonnées erronées, disposition: back_to_marketing}
+  - {code: customer, label: Déjà client, disposition: disqualified}
+  - {code: competitor, label: Concurrent, disposition: disqualified}
+recalibration: {months: 3}
 """
