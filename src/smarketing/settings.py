@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "smarketing.scoring",
     "smarketing.capture",
     "smarketing.imports",
+    "smarketing.handoff",
 ]
 
 MIDDLEWARE = [

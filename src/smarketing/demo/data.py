@@ -18,6 +18,11 @@ TEAM = [
     ("antoine", "Antoine", "Roux", "sales_rep", "sophie"),
     ("ines", "Inès", "Garnier", "sales_rep", "sophie"),
 ]
+# the sales teams named by the demo agreement's routing rules
+SALES_TEAMS = [
+    ("inside", "Inside sales", ["thomas", "julie", "antoine"]),
+    ("enterprise", "Grands comptes", ["ines"]),
+]
 
 FIRST_NAMES = [
     "Élodie",

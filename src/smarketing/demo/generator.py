@@ -25,6 +25,7 @@ from smarketing.core.text import email_normalize, search_key
 from smarketing.demo import data
 from smarketing.demo.agreement_text import DEMO_AGREEMENT
 from smarketing.demo.funnel import behaviour, journey
+from smarketing.handoff.models import Team
 from smarketing.tracking.services import MAX_BATCH, EventIn, events_append
 from smarketing.users.models import User
 
@@ -85,6 +86,9 @@ def team_step(ctx: Context) -> None:
         ctx.users[username] = user
         ctx.summary.logins.append(DemoLogin(username, data.PASSWORD, role, f"{first} {last}"))
     ctx.summary.counts["users"] = len(data.TEAM)
+    for key, name, members in data.SALES_TEAMS:
+        team = Team.objects.create(key=key, name=name, manager=ctx.users["sophie"], country="FR")
+        team.members.set([ctx.users[m] for m in members])
 
 
 ACCOUNT_COLUMNS = (

@@ -1,0 +1,195 @@
+"""Sales teams, absences, and the hand-off of each MQL to a salesperson."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from smarketing.agreement.models import AgreementVersion
+from smarketing.contacts.models import Contact
+from smarketing.sla.workhours import BusinessCalendar
+
+
+class Team(models.Model):
+    """A sales team: its members, its manager (fallback queue) and its business calendar."""
+
+    key = models.SlugField(
+        _("key"), max_length=50, unique=True, help_text=_("As in the agreement's routing rules.")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="managed_teams",
+        verbose_name=_("manager"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="sales_teams", blank=True, verbose_name=_("members")
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    weekdays = models.JSONField(
+        _("working days"), default=list, help_text=_("0 = Monday … 6 = Sunday")
+    )
+    hours = models.JSONField(
+        _("working hours"), default=list, help_text=_('e.g. [["09:00", "18:00"]]')
+    )
+    country = models.CharField(_("public holidays of"), max_length=2, blank=True, default="")
+    closures = models.JSONField(_("company closures"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("sales team")
+        verbose_name_plural = _("sales teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def calendar(self) -> BusinessCalendar:
+        """The team's business calendar."""
+        return BusinessCalendar(
+            time_zone=self.time_zone,
+            weekdays=frozenset(self.weekdays or (0, 1, 2, 3, 4)),
+            hours=tuple(
+                (time.fromisoformat(start), time.fromisoformat(end))
+                for start, end in (self.hours or [["09:00", "18:00"]])
+            ),
+            country=self.country,
+            closures=frozenset(date.fromisoformat(d) for d in self.closures or []),
+        )
+
+
+class Absence(models.Model):
+    """A salesperson away (holidays, sick days): never assigned a lead meanwhile."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="absences",
+        verbose_name=_("who"),
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (included)"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="absence_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_on}–{self.ends_on}"
+
+
+class HandoffStatus(models.TextChoices):
+    """Where a hand-off stands."""
+
+    OPEN = "open", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Handoff(models.Model):
+    """One MQL handed to sales: who got it, by which rule, and the answer."""
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="handoffs", verbose_name=_("contact")
+    )
+    version = models.ForeignKey(
+        AgreementVersion,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("agreement version"),
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handoffs",
+        verbose_name=_("team"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handoffs",
+        verbose_name=_("assigned to"),
+        help_text=_("Empty: waiting in the team manager's queue."),
+    )
+    rule = models.CharField(_("routing rule"), max_length=50)
+    skipped = models.JSONField(_("skipped"), default=list, blank=True)
+    sla_term = models.CharField(_("SLA term"), max_length=50, blank=True, default="")
+    accept_due = models.DateTimeField(_("answer due"), null=True, blank=True)
+    first_touch_due = models.DateTimeField(_("first touch due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=HandoffStatus.choices, default=HandoffStatus.OPEN
+    )
+    reason_code = models.CharField(_("reject reason"), max_length=50, blank=True, default="")
+    comment = models.TextField(_("comment"), blank=True, default="")
+    created_at = models.DateTimeField(_("handed over at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+
+    class Meta:
+        verbose_name = _("hand-off")
+        verbose_name_plural = _("hand-offs")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["assignee", "accept_due"], name="handoff_inbox", condition=Q(status="open")
+            ),
+            models.Index(fields=["contact", "created_at"], name="handoff_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} → {self.assignee or self.team or '?'}"
+
+
+class HandoffStep(models.Model):
+    """Something that happened to a hand-off (assigned, reassigned, accepted, rejected…)."""
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(_("what"), max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("salesperson"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    why = models.CharField(_("why"), max_length=500, blank=True, default="")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hand-off step")
+        verbose_name_plural = _("hand-off steps")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,261 @@
+"""Hand-offs: each new MQL routed to a salesperson with its SLA deadlines; accept or reject.
+
+The worker runs :func:`handoffs_route` every few seconds: every contact at stage ``mql`` without a
+hand-off since it became MQL is routed by the active agreement's rules (``routing.py``), whatever
+moved it there (the score, a person, an import). The answer moves the contact on through the
+lifecycle: accepted → ``sal``; rejected → what the reason's disposition says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef
+from django.utils import timezone
+
+from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.contacts.choices import LifecycleStage
+from smarketing.contacts.models import Contact
+from smarketing.contacts.services import contact_stage_change
+from smarketing.core.errors import ConflictError, DomainError, PermissionDeniedError
+from smarketing.handoff.models import Absence, Handoff, HandoffStatus, HandoffStep, Team
+from smarketing.handoff.routing import Lead, Rep, route
+from smarketing.scoring.models import ContactScore
+from smarketing.scoring.qualification import at_least
+from smarketing.sla.workhours import BusinessCalendar
+from smarketing.users.models import User
+from smarketing.users.roles import Capability, user_can
+
+BATCH = 500
+DISPOSITION_STAGE = {
+    "nurturing": LifecycleStage.NURTURING,
+    "disqualified": LifecycleStage.DISQUALIFIED,
+    "back_to_marketing": LifecycleStage.NURTURING,
+}
+HOUR = 3600
+
+
+def reps_now(now: datetime) -> dict[int, Rep]:
+    """Every team member with their teams, absence today, open MQLs and last assignment."""
+    today = timezone.localdate(now)
+    teams: dict[int, set[str]] = {}
+    names: dict[int, str] = {}
+    for team in Team.objects.prefetch_related("members"):
+        for member in team.members.all():
+            if member.is_active:
+                teams.setdefault(member.pk, set()).add(team.key)
+                names[member.pk] = member.get_full_name() or member.username
+    absent = set(
+        Absence.objects.filter(starts_on__lte=today, ends_on__gte=today).values_list(
+            "user_id", flat=True
+        )
+    )
+    handoffs = Handoff.objects.filter(assignee_id__in=list(teams))
+    open_counts = dict(
+        handoffs.filter(status=HandoffStatus.OPEN)
+        .values("assignee")
+        .annotate(n=Count("id"))
+        .values_list("assignee", "n")
+    )
+    last = dict(
+        handoffs.values("assignee").annotate(at=Max("created_at")).values_list("assignee", "at")
+    )
+    return {
+        user_id: Rep(
+            user_id=user_id,
+            name=names[user_id],
+            teams=frozenset(keys),
+            absent=user_id in absent,
+            open_mqls=open_counts.get(user_id, 0),
+            last_assigned_at=last.get(user_id),
+        )
+        for user_id, keys in teams.items()
+    }
+
+
+def sla_term(document: dict[str, Any], grade: str, persona: str) -> dict[str, Any] | None:
+    """The first SLA term of the agreement that applies to a lead of this grade and persona."""
+    for term in (document.get("sla") or {}).get("terms", []):
+        if term.get("min_fit") and not at_least(grade, term["min_fit"]):
+            continue
+        if term.get("persona") and term["persona"] != persona:
+            continue
+        return term
+    return None
+
+
+def _waiting() -> Any:
+    """Contacts at MQL with no hand-off since they became MQL."""
+    since = Handoff.objects.filter(
+        contact=OuterRef("pk"), created_at__gte=OuterRef("stage_changed_at")
+    )
+    return Contact.objects.filter(lifecycle_stage=LifecycleStage.MQL).exclude(Exists(since))
+
+
+def handoffs_route(*, now: datetime | None = None) -> int:
+    """Route the MQLs waiting for a hand-off (a batch); return how many were handed over."""
+    version = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+    if version is None or not version.document.get("routing"):
+        return 0
+    when = now or timezone.now()
+    contacts = list(_waiting().select_related("account").order_by("stage_changed_at", "id")[:BATCH])
+    if not contacts:
+        return 0
+    scores = {
+        s.contact_id: s
+        for s in ContactScore.objects.filter(
+            version=version, contact_id__in=[c.pk for c in contacts]
+        )
+    }
+    teams = {t.key: t for t in Team.objects.all()}
+    reps = reps_now(when)
+    document = version.document
+    with transaction.atomic():
+        for contact in contacts:
+            account = contact.account
+            lead = Lead(
+                contact_id=contact.pk,
+                account_owner_id=account.owner_id if account else None,
+                country=account.country if account else "",
+                sector=account.sector if account else "",
+                size_band=account.size_band if account else "",
+            )
+            decision = route(lead, reps, document["routing"])
+            team = teams.get(decision.team or "")
+            score = scores.get(contact.pk)
+            term = sla_term(
+                document, score.fit_grade if score else "D", score.persona if score else ""
+            )
+            calendar = team.calendar() if team else BusinessCalendar()
+            handoff = Handoff.objects.create(
+                contact=contact,
+                version=version,
+                team=team,
+                assignee_id=decision.user_id,
+                rule=decision.rule,
+                skipped=list(decision.skipped),
+                sla_term=term["key"] if term else "",
+                accept_due=calendar.deadline(when, term["accept_hours"] * HOUR) if term else None,
+                first_touch_due=calendar.deadline(when, term["first_touch_hours"] * HOUR)
+                if term
+                else None,
+                created_at=when,
+            )
+            why = f"rule {decision.rule}" + (
+                f"; skipped: {'; '.join(decision.skipped)}" if decision.skipped else ""
+            )
+            HandoffStep.objects.create(
+                handoff=handoff,
+                kind="assigned" if decision.user_id else "queued",
+                user_id=decision.user_id,
+                why=why[:500],
+                at=when,
+            )
+            if decision.user_id is not None:  # the next lead sees this one's load
+                rep = reps[decision.user_id]
+                reps[decision.user_id] = replace(
+                    rep,
+                    open_mqls=rep.open_mqls + 1,
+                    last_assigned_at=when + timedelta(microseconds=len(reps)),
+                )
+    return len(contacts)
+
+
+def _may_answer(actor: User, handoff: Handoff) -> bool:
+    if handoff.assignee_id == actor.pk:
+        return True
+    if handoff.team is not None and handoff.team.manager_id == actor.pk:
+        return True
+    return user_can(actor, Capability.ACCESS_ADMIN)
+
+
+def _open(handoff: Handoff, actor: User) -> None:
+    if not _may_answer(actor, handoff):
+        raise PermissionDeniedError("Only the assigned salesperson or the team's manager answers.")
+    if handoff.status != HandoffStatus.OPEN:
+        raise ConflictError(
+            f"This hand-off was already {handoff.get_status_display().lower()}.",
+            code="already_answered",
+        )
+
+
+def handoff_accept(*, actor: User, handoff: Handoff, now: datetime | None = None) -> Handoff:
+    """Accept the lead: the contact becomes sales-accepted (SAL)."""
+    _open(handoff, actor)
+    when = now or timezone.now()
+    with transaction.atomic():
+        contact_stage_change(
+            contact=handoff.contact,
+            to_stage=LifecycleStage.SAL,
+            actor=actor,
+            reason="accepted",
+            at=when,
+        )
+        _close(handoff, actor, HandoffStatus.ACCEPTED, when)
+        HandoffStep.objects.create(handoff=handoff, kind="accepted", actor=actor, at=when)
+    return handoff
+
+
+def handoff_reject(
+    *, actor: User, handoff: Handoff, code: str, comment: str = "", now: datetime | None = None
+) -> Handoff:
+    """Reject the lead with one of the agreement's reason codes; its disposition says what next."""
+    _open(handoff, actor)
+    reasons = {r["code"]: r for r in handoff.version.document.get("reasons", [])}
+    reason = reasons.get(code)
+    if reason is None:
+        raise DomainError(
+            f"Choose a reason among {', '.join(reasons) or '(the agreement lists none)'}.",
+            code="invalid_reason",
+            field="code",
+        )
+    when = now or timezone.now()
+    target = DISPOSITION_STAGE[reason["disposition"]]
+    why = f"rejected: {reason['label']}" + (f" — {comment.strip()}" if comment.strip() else "")
+    with transaction.atomic():
+        contact_stage_change(
+            contact=handoff.contact, to_stage=target, actor=actor, reason=why[:500], at=when
+        )
+        handoff.reason_code, handoff.comment = code, comment.strip()[:2000]
+        _close(handoff, actor, HandoffStatus.REJECTED, when)
+        HandoffStep.objects.create(
+            handoff=handoff, kind="rejected", actor=actor, why=why[:500], at=when
+        )
+    return handoff
+
+
+def _close(handoff: Handoff, actor: User, status: str, when: datetime) -> None:
+    changed = Handoff.objects.filter(pk=handoff.pk, status=HandoffStatus.OPEN).update(
+        status=status,
+        decided_at=when,
+        decided_by=actor,
+        reason_code=handoff.reason_code,
+        comment=handoff.comment,
+    )
+    if not changed:
+        raise ConflictError("This hand-off was answered meanwhile.", code="already_answered")
+    handoff.status, handoff.decided_at, handoff.decided_by = status, when, actor
+
+
+def handoff_reassign(*, actor: User, handoff: Handoff, to: User, reason: str) -> Handoff:
+    """A manager gives the lead to someone else, saying why."""
+    if not (handoff.team and handoff.team.manager_id == actor.pk) and not user_can(
+        actor, Capability.ACCESS_ADMIN
+    ):
+        raise PermissionDeniedError("Only the team's manager reassigns its leads.")
+    if handoff.status != HandoffStatus.OPEN:
+        raise ConflictError(
+            "Only a lead waiting for an answer is reassigned.", code="already_answered"
+        )
+    if not reason.strip():
+        raise DomainError("Say why the lead is reassigned.", code="required", field="reason")
+    with transaction.atomic():
+        Handoff.objects.filter(pk=handoff.pk).update(assignee=to)
+        HandoffStep.objects.create(
+            handoff=handoff, kind="reassigned", user=to, actor=actor, why=reason.strip()[:500]
+        )
+    handoff.assignee = to
+    return handoff
