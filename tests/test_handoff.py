@@ -161,3 +161,37 @@ def test_without_routing_in_the_agreement_nothing_is_handed_over(make_user) -> N
     agreement_activate(actor=manager, version=version)
     _mql("anne@acme.fr")
     assert handoffs_route(now=NOW) == 0
+
+
+def test_the_inbox_lists_answers_and_assigns(world, client) -> None:
+    from django.test import Client
+
+    _mql("anne@acme.fr")
+    _mql("paul@beta.fr")
+    _mql("zoe@gamma.fr")
+    handoffs_route(now=NOW)  # Anne → Léa, Paul → Hugo, Zoé → the manager's queue
+    lea = Client()
+    lea.force_login(world["lea"])
+    page = lea.get("/inbox/").content.decode()
+    assert "anne@acme.fr" in page
+    assert "paul@beta.fr" not in page  # Hugo's
+    assert "late by" in page  # due Wednesday 15:00 UTC, and it is later than that now
+    anne = Handoff.objects.get(contact__email="anne@acme.fr")
+    paul = Handoff.objects.get(contact__email="paul@beta.fr")
+    # Léa cannot answer Hugo's lead; she rejects hers with a reason
+    refused = lea.post(f"/inbox/{paul.pk}/", {"action": "accept"}, follow=True)
+    assert "Only the assigned salesperson" in refused.content.decode()
+    lea.post(f"/inbox/{anne.pk}/", {"action": "reject", "code": "not_now", "comment": "Q3"})
+    anne.refresh_from_db()
+    assert (anne.status, anne.reason_code, anne.comment) == ("rejected", "not_now", "Q3")
+    # the manager sees Zoé in the queue and gives her to Léa
+    manager = Client()
+    manager.force_login(world["manager"])
+    assert "zoe@gamma.fr" in manager.get("/inbox/").content.decode()
+    zoe = Handoff.objects.get(contact__email="zoe@gamma.fr")
+    manager.post(f"/inbox/{zoe.pk}/", {"action": "assign", "to": world["lea"].pk})
+    zoe.refresh_from_db()
+    assert zoe.assignee == world["lea"]
+    lea.post(f"/inbox/{zoe.pk}/", {"action": "accept"})
+    zoe.contact.refresh_from_db()
+    assert zoe.contact.lifecycle_stage == "sal"

@@ -259,3 +259,28 @@ def handoff_reassign(*, actor: User, handoff: Handoff, to: User, reason: str) ->
         )
     handoff.assignee = to
     return handoff
+
+
+def inbox(*, user: User) -> tuple[list[Handoff], list[Handoff]]:
+    """The user's open hand-offs by answer deadline, and those waiting in their teams' queue."""
+    mine = list(
+        Handoff.objects.filter(assignee=user, status=HandoffStatus.OPEN)
+        .select_related("contact__account", "team", "version")
+        .order_by("accept_due", "id")
+    )
+    queue = list(
+        Handoff.objects.filter(team__manager=user, assignee__isnull=True, status=HandoffStatus.OPEN)
+        .select_related("contact__account", "team", "version")
+        .order_by("accept_due", "id")
+    )
+    return mine, queue
+
+
+def working_time_left(handoff: Handoff, now: datetime) -> float:
+    """Working seconds until the answer is due (negative when late), in the team's calendar."""
+    if handoff.accept_due is None:
+        return 0.0
+    calendar = handoff.team.calendar() if handoff.team else BusinessCalendar()
+    if now <= handoff.accept_due:
+        return calendar.working_seconds(now, handoff.accept_due)
+    return -calendar.working_seconds(handoff.accept_due, now)

@@ -46,6 +46,7 @@ class Capability(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_INTEGRATIONS = "manage_integrations"
     IMPORT_DATA = "import_data"
+    WORK_LEADS = "work_leads"
     EXPORT_DATA = "export_data"
     ACCESS_ADMIN = "access_admin"
 
@@ -70,7 +71,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.EXPORT_DATA,
         }
     ),
-    Role.SALES_REP: frozenset(_WORKERS | {Capability.EDIT_DEALS}),
+    Role.SALES_REP: frozenset(_WORKERS | {Capability.EDIT_DEALS, Capability.WORK_LEADS}),
     Role.SALES_MANAGER: frozenset(
         _WORKERS
         | {
@@ -78,6 +79,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.REINSTATE_DISQUALIFIED,
             Capability.DRAFT_AGREEMENT,
             Capability.APPROVE_AGREEMENT_SALES,
+            Capability.WORK_LEADS,
             Capability.IMPORT_DATA,
             Capability.EXPORT_DATA,
         }

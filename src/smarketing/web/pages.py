@@ -27,6 +27,7 @@ class Page:
 
 
 MENU = [
+    Page("inbox", _("Inbox"), Capability.WORK_LEADS),
     Page("contact_list", _("Contacts"), Capability.VIEW_RECORDS),
     Page("agreement_list", _("Agreement"), Capability.VIEW_RECORDS),
     Page("import_list", _("Import"), Capability.IMPORT_DATA),

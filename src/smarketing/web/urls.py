@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from smarketing.web.views import agreement, contacts, embed, home, imports, integrations
+from smarketing.web.views import agreement, contacts, embed, home, imports, inbox, integrations
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -53,6 +53,8 @@ urlpatterns = [
     path("integrations/sites/", integrations.site_list, name="site_list"),
     path("integrations/forms/", integrations.form_list, name="form_list"),
     path("f/<str:key>/", embed.form_embed, name="form_embed"),
+    path("inbox/", inbox.inbox_page, name="inbox"),
+    path("inbox/<int:handoff_id>/", inbox.handoff_answer, name="handoff_answer"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/<int:job_id>/", imports.import_job, name="import_job"),
     path("imports/<int:job_id>/report.csv", imports.import_report, name="import_report"),
