@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "smarketing.users",
     "smarketing.jobs",
     "smarketing.contacts",
+    "smarketing.notifications",
     "smarketing.tracking",
     "smarketing.agreement",
     "smarketing.scoring",
@@ -115,6 +116,8 @@ API_RATE_LIMIT = int(config.env("API_RATE_LIMIT", "600"))
 TRACKER_RATE_LIMIT = int(config.env("TRACKER_RATE_LIMIT", "120"))
 FORM_RATE_LIMIT = int(config.env("FORM_RATE_LIMIT", "10"))
 WORKER_LEASE_SECONDS = float(config.env("WORKER_LEASE_SECONDS", "30"))
+PIPELINE_SECONDS = float(config.env("PIPELINE_SECONDS", "5"))
+BASE_URL = config.env("BASE_URL", "http://127.0.0.1:8000")
 if TASK_QUEUE == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 elif TASK_QUEUE.startswith(("redis://", "rediss://")):

@@ -82,7 +82,22 @@ SLA_TERM = Spec(
         "follow_up_days": (int, True),
     }
 )
-SLA = Spec({"terms": (list, True), "at_risk_percent": (int, False)})
+SLA_TARGETS = Spec(
+    {
+        "accepted_in_time_percent": ((int, float), False),
+        "first_touch_in_time_percent": ((int, float), False),
+    }
+)
+SLA = Spec(
+    {
+        "terms": (list, True),
+        "at_risk_percent": (int, False),
+        "escalation": (list, False),
+        "targets": (dict, False),
+    }
+)
+ESCALATION_ACTIONS = ("remind", "notify_manager", "reassign")
+ESCALATION_STEP = Spec({"at_percent": (int, True), "action": (str, True)})
 QUOTA = Spec({"persona": (str, False), "mqls_per_month": (int, True)})
 RECALIBRATION = Spec({"months": (int, True)})
 ROUTING_KINDS = ("account_owner", "territory", "round_robin")

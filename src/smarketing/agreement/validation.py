@@ -250,6 +250,28 @@ def _number(
             check.fail(node, path, f"must be between {low:g} and {high:g}")
 
 
+def _escalation(check: Checker, node: yaml.Node) -> None:
+    """The ladder of an overdue answer: steps at rising shares of the allowed time."""
+    previous = 0
+    for index, item in enumerate(check.items(node)):
+        where = f"sla.escalation[{index}]"
+        fields = check.mapping(item, where, schema.ESCALATION_STEP)
+        if "action" in fields and _plain(fields["action"]) not in schema.ESCALATION_ACTIONS:
+            check.fail(
+                fields["action"],
+                f"{where}.action",
+                f"must be one of {', '.join(schema.ESCALATION_ACTIONS)}",
+            )
+        if "at_percent" in fields:
+            at = _plain(fields["at_percent"])
+            _number(check, {f"{where}.at_percent": fields["at_percent"]}, "at_percent", 1, 1000)
+            if isinstance(at, int) and at <= previous:
+                check.fail(
+                    fields["at_percent"], f"{where}.at_percent", "must rise from step to step"
+                )
+            previous = at if isinstance(at, int) else previous
+
+
 def _terms(check: Checker, top: dict[str, yaml.Node], personas: set[Any]) -> None:
     """Routing, SLA terms, quotas, reason codes and recalibration (all optional)."""
     if "reasons" in top:
@@ -263,6 +285,12 @@ def _terms(check: Checker, top: dict[str, yaml.Node], personas: set[Any]) -> Non
             _number(
                 check, {"sla.at_risk_percent": sla["at_risk_percent"]}, "at_risk_percent", 1, 99
             )
+        if "escalation" in sla:
+            _escalation(check, sla["escalation"])
+        if "targets" in sla:
+            targets = check.mapping(sla["targets"], "sla.targets", schema.SLA_TARGETS)
+            for name, node in targets.items():
+                _number(check, {f"sla.targets.{name}": node}, name, 0, 100)
         if "terms" in sla:
             terms = _keyed(check, sla["terms"], "sla.terms", schema.SLA_TERM, "key")
             for fields in terms:

@@ -40,6 +40,20 @@ class Team(models.Model):
     )
     country = models.CharField(_("public holidays of"), max_length=2, blank=True, default="")
     closures = models.JSONField(_("company closures"), default=list, blank=True)
+    slack_webhook_url = models.URLField(
+        _("Slack webhook"),
+        max_length=500,
+        blank=True,
+        default="",
+        help_text=_("A Slack incoming-webhook address: new MQLs of the team are posted there."),
+    )
+    teams_webhook_url = models.URLField(
+        _("Microsoft Teams webhook"),
+        max_length=500,
+        blank=True,
+        default="",
+        help_text=_("A Teams Workflows webhook address: new MQLs of the team are posted there."),
+    )
 
     class Meta:
         verbose_name = _("sales team")
@@ -193,3 +207,63 @@ class HandoffStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClockKind(models.TextChoices):
+    """What sales committed to do about a hand-off."""
+
+    ACCEPT = "accept", _("Answer (accept or reject)")
+    FIRST_TOUCH = "first_touch", _("First touch")
+    FOLLOW_UP = "follow_up", _("Follow-ups")
+
+
+class ClockState(models.TextChoices):
+    """Where a clock stands. A clock stopped after its deadline stays ``breached``."""
+
+    RUNNING = "running", _("Running")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SlaClock(models.Model):
+    """One commitment's clock: due in working time from the hand-off, stopped by the action.
+
+    ``at_risk_at`` and ``due_at`` are computed once, in the team's calendar, so the sweep only
+    compares times; ``next_step_at`` is when the escalation ladder takes its next step.
+    """
+
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="clocks")
+    kind = models.CharField(_("commitment"), max_length=12, choices=ClockKind.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ClockState.choices, default=ClockState.RUNNING
+    )
+    started_at = models.DateTimeField(_("started at"))
+    at_risk_at = models.DateTimeField(_("at risk from"))
+    due_at = models.DateTimeField(_("due at"))
+    allowance_seconds = models.FloatField(_("allowed working seconds"), default=0)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    needed = models.PositiveSmallIntegerField(_("actions needed"), default=1)
+    done = models.PositiveSmallIntegerField(_("actions done"), default=0)
+    step = models.PositiveSmallIntegerField(_("escalation steps taken"), default=0)
+    next_step_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["handoff", "kind"], name="clock_once_per_kind")
+        ]
+        indexes = [
+            models.Index(
+                fields=["state", "due_at"], name="clock_open", condition=Q(stopped_at=None)
+            ),
+            models.Index(
+                fields=["next_step_at"], name="clock_escalation", condition=Q(stopped_at=None)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.handoff_id} ({self.state})"

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from smarketing.agreement.models import AgreementVersion, VersionStatus
@@ -21,8 +21,11 @@ from smarketing.contacts.choices import LifecycleStage
 from smarketing.contacts.models import Contact
 from smarketing.contacts.services import contact_stage_change
 from smarketing.core.errors import ConflictError, DomainError, PermissionDeniedError
-from smarketing.handoff.models import Absence, Handoff, HandoffStatus, HandoffStep, Team
-from smarketing.handoff.routing import Lead, Rep, route
+from smarketing.handoff.clocks import clocks_on_answer, clocks_start
+from smarketing.handoff.models import Handoff, HandoffStatus, HandoffStep, Team
+from smarketing.handoff.notify import handoff_notify
+from smarketing.handoff.reps import lead_of, reps_now
+from smarketing.handoff.routing import route
 from smarketing.scoring.models import ContactScore
 from smarketing.scoring.qualification import at_least
 from smarketing.sla.workhours import BusinessCalendar
@@ -36,44 +39,6 @@ DISPOSITION_STAGE = {
     "back_to_marketing": LifecycleStage.NURTURING,
 }
 HOUR = 3600
-
-
-def reps_now(now: datetime) -> dict[int, Rep]:
-    """Every team member with their teams, absence today, open MQLs and last assignment."""
-    today = timezone.localdate(now)
-    teams: dict[int, set[str]] = {}
-    names: dict[int, str] = {}
-    for team in Team.objects.prefetch_related("members"):
-        for member in team.members.all():
-            if member.is_active:
-                teams.setdefault(member.pk, set()).add(team.key)
-                names[member.pk] = member.get_full_name() or member.username
-    absent = set(
-        Absence.objects.filter(starts_on__lte=today, ends_on__gte=today).values_list(
-            "user_id", flat=True
-        )
-    )
-    handoffs = Handoff.objects.filter(assignee_id__in=list(teams))
-    open_counts = dict(
-        handoffs.filter(status=HandoffStatus.OPEN)
-        .values("assignee")
-        .annotate(n=Count("id"))
-        .values_list("assignee", "n")
-    )
-    last = dict(
-        handoffs.values("assignee").annotate(at=Max("created_at")).values_list("assignee", "at")
-    )
-    return {
-        user_id: Rep(
-            user_id=user_id,
-            name=names[user_id],
-            teams=frozenset(keys),
-            absent=user_id in absent,
-            open_mqls=open_counts.get(user_id, 0),
-            last_assigned_at=last.get(user_id),
-        )
-        for user_id, keys in teams.items()
-    }
 
 
 def sla_term(document: dict[str, Any], grade: str, persona: str) -> dict[str, Any] | None:
@@ -115,15 +80,7 @@ def handoffs_route(*, now: datetime | None = None) -> int:
     document = version.document
     with transaction.atomic():
         for contact in contacts:
-            account = contact.account
-            lead = Lead(
-                contact_id=contact.pk,
-                account_owner_id=account.owner_id if account else None,
-                country=account.country if account else "",
-                sector=account.sector if account else "",
-                size_band=account.size_band if account else "",
-            )
-            decision = route(lead, reps, document["routing"])
+            decision = route(lead_of(contact), reps, document["routing"])
             team = teams.get(decision.team or "")
             score = scores.get(contact.pk)
             term = sla_term(
@@ -144,6 +101,7 @@ def handoffs_route(*, now: datetime | None = None) -> int:
                 else None,
                 created_at=when,
             )
+            clocks_start(handoff, term, calendar)
             why = f"rule {decision.rule}" + (
                 f"; skipped: {'; '.join(decision.skipped)}" if decision.skipped else ""
             )
@@ -154,6 +112,7 @@ def handoffs_route(*, now: datetime | None = None) -> int:
                 why=why[:500],
                 at=when,
             )
+            handoff_notify(handoff, now=when)
             if decision.user_id is not None:  # the next lead sees this one's load
                 rep = reps[decision.user_id]
                 reps[decision.user_id] = replace(
@@ -195,6 +154,7 @@ def handoff_accept(*, actor: User, handoff: Handoff, now: datetime | None = None
             at=when,
         )
         _close(handoff, actor, HandoffStatus.ACCEPTED, when)
+        clocks_on_answer(handoff, accepted=True, when=when)
         HandoffStep.objects.create(handoff=handoff, kind="accepted", actor=actor, at=when)
     return handoff
 
@@ -221,6 +181,7 @@ def handoff_reject(
         )
         handoff.reason_code, handoff.comment = code, comment.strip()[:2000]
         _close(handoff, actor, HandoffStatus.REJECTED, when)
+        clocks_on_answer(handoff, accepted=False, when=when)
         HandoffStep.objects.create(
             handoff=handoff, kind="rejected", actor=actor, why=why[:500], at=when
         )

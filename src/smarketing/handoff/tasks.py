@@ -1,9 +1,12 @@
-"""Hand-offs run by the worker."""
+"""Hand-offs run by the worker: routing new MQLs, and the SLA sweep."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+
+from smarketing.handoff.clocks import sla_sweep
 from smarketing.handoff.services import handoffs_route
 from smarketing.jobs.durable import durable_task
 from smarketing.jobs.schedule import periodic
@@ -18,4 +21,16 @@ def handoffs_route_task() -> int:
     return total
 
 
-periodic("handoff.route", every=timedelta(seconds=5), task=handoffs_route_task)
+@durable_task(max_attempts=3, base_delay=10)
+def sla_sweep_task() -> dict[str, int]:
+    """Mark at-risk and breached clocks and take the due escalation steps."""
+    result = sla_sweep()
+    return {"at_risk": result.at_risk, "breached": result.breached, "escalated": result.escalated}
+
+
+periodic(
+    "handoff.route",
+    every=timedelta(seconds=settings.PIPELINE_SECONDS),
+    task=handoffs_route_task,
+)
+periodic("handoff.sla_sweep", every=timedelta(minutes=1), task=sla_sweep_task)

@@ -10,6 +10,7 @@ import threading
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
 from django.utils import timezone
@@ -52,7 +53,10 @@ class Heartbeat(threading.Thread):
 class DurableWorker(Worker):
     """A database worker whose tasks survive crashes (leases) and failures (retries)."""
 
-    maintenance_every = 1.0
+    @property
+    def maintenance_every(self) -> float:
+        """Seconds between schedule ticks: at least every second, or the pipeline's pace."""
+        return min(1.0, float(settings.PIPELINE_SECONDS))
 
     def run(self) -> None:
         """Run tasks until stopped; recover stale tasks and fire schedules every second."""

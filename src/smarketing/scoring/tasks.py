@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+
 from smarketing.jobs.durable import durable_task
 from smarketing.jobs.schedule import periodic
 from smarketing.scoring.handover import handover_release
@@ -52,7 +54,9 @@ def handover_task() -> int:
     return handover_release()
 
 
-periodic("scoring.consume", every=timedelta(seconds=5), task=scoring_consume_task)
+periodic(
+    "scoring.consume", every=timedelta(seconds=settings.PIPELINE_SECONDS), task=scoring_consume_task
+)
 periodic("scoring.handover", every=timedelta(minutes=15), task=handover_task)
 
 

@@ -48,6 +48,8 @@ class Capability(StrEnum):
     IMPORT_DATA = "import_data"
     WORK_LEADS = "work_leads"
     EXPORT_DATA = "export_data"
+    MANAGE_SALES_TEAM = "manage_sales_team"
+    VIEW_SCORECARD = "view_scorecard"
     ACCESS_ADMIN = "access_admin"
 
 
@@ -69,6 +71,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_INTEGRATIONS,
             Capability.IMPORT_DATA,
             Capability.EXPORT_DATA,
+            Capability.VIEW_SCORECARD,
         }
     ),
     Role.SALES_REP: frozenset(_WORKERS | {Capability.EDIT_DEALS, Capability.WORK_LEADS}),
@@ -82,9 +85,13 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.WORK_LEADS,
             Capability.IMPORT_DATA,
             Capability.EXPORT_DATA,
+            Capability.MANAGE_SALES_TEAM,
+            Capability.VIEW_SCORECARD,
         }
     ),
-    Role.MANAGEMENT: frozenset({Capability.VIEW_RECORDS, Capability.EXPORT_DATA}),
+    Role.MANAGEMENT: frozenset(
+        {Capability.VIEW_RECORDS, Capability.EXPORT_DATA, Capability.VIEW_SCORECARD}
+    ),
     # An admin runs the system but signs for neither team.
     Role.ADMIN: frozenset(Capability)
     - {Capability.APPROVE_AGREEMENT_MARKETING, Capability.APPROVE_AGREEMENT_SALES},

@@ -1,0 +1,92 @@
+"""What the salesperson (or the team's manager) is told about a hand-off, and on which channels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from smarketing.handoff.models import Handoff
+from smarketing.notifications.models import Channel
+from smarketing.notifications.services import Message, notify
+from smarketing.scoring.breakdown import score_breakdown
+from smarketing.scoring.models import ContactScore
+from smarketing.tracking.selectors import contact_timeline
+from smarketing.users.models import User
+
+LAST_EVENTS = 3
+
+
+def _local(moment: datetime | None, handoff: Handoff) -> str:
+    if moment is None:
+        return "—"
+    zone = handoff.team.calendar().zone if handoff.team else timezone.get_current_timezone()
+    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+
+
+def handoff_message(handoff: Handoff, *, kind: str, title: str, now: datetime) -> Message:
+    """A message about ``handoff``: who the lead is, their score and why, their last actions."""
+    contact = handoff.contact
+    account = contact.account
+    name = contact.full_name or contact.email
+    score = (
+        ContactScore.objects.select_related("version")
+        .filter(version_id=handoff.version_id, contact_id=contact.pk)
+        .first()
+    )
+    details: list[tuple[str, str]] = [
+        ("Lead", f"{name} <{contact.email}>"),
+        ("Company", account.name if account else "—"),
+        ("Job title", contact.job_title or "—"),
+    ]
+    if score is not None:
+        details.append(("Persona", f"{score.persona or '—'} (fit {score.fit_grade})"))
+        details.append(("Score", " · ".join(score_breakdown(score, now))))
+    events = contact_timeline(contact_id=contact.pk, limit=LAST_EVENTS)
+    if events:
+        details.append(
+            (
+                "Last activity",
+                "; ".join(f"{e.type} {e.occurred_at:%d/%m %H:%M}" for e in events),
+            )
+        )
+    details.append(("Answer due", _local(handoff.accept_due, handoff)))
+    details.append(("Routed by", handoff.rule))
+    return Message(
+        kind=kind,
+        title=title,
+        body=f"Accept or reject {name} before {_local(handoff.accept_due, handoff)}.",
+        link=f"/inbox/{handoff.pk}/",
+        details=details,
+    )
+
+
+def handoff_notify(
+    handoff: Handoff, *, kind: str = "assigned", key: str = "", now: datetime | None = None
+) -> None:
+    """Tell the assignee (or, for a lead in the queue, the team's manager) in the app, by e-mail,
+    and on the team's Slack and Teams webhooks — once per ``key`` and channel."""
+    when = now or timezone.now()
+    team = handoff.team
+    recipient: User | None = handoff.assignee or (team.manager if team else None)
+    if recipient is None:
+        return
+    name = handoff.contact.full_name or handoff.contact.email
+    title = (
+        f"New MQL for you: {name}"
+        if handoff.assignee is not None
+        else f"New MQL waiting in the {team} queue: {name}"
+    )
+    channels: list[tuple[str, str]] = [(Channel.EMAIL, recipient.email)]
+    if team is not None and kind == "assigned":
+        channels += [
+            (Channel.SLACK, team.slack_webhook_url),
+            (Channel.TEAMS, team.teams_webhook_url),
+        ]
+    notify(
+        user=recipient,
+        key=key or f"handoff-{handoff.pk}-{kind}",
+        message=handoff_message(handoff, kind=kind, title=title, now=when),
+        channels=channels,
+        now=when,
+    )

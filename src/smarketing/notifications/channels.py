@@ -1,0 +1,154 @@
+"""How a notification is written and sent on each channel: e-mail, Slack, Microsoft Teams.
+
+Every send carries the delivery's key (e-mail: in the Message-ID; webhooks: the
+``Idempotency-Key`` header and the message's reference line), so that a retry after a crash is
+recognisable as the same message by whoever receives it.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.html import escape
+
+from smarketing.notifications.models import Channel, Delivery, Notification
+
+TIMEOUT = 10.0
+
+
+class SendError(Exception):
+    """The channel refused or could not be reached; worth another try."""
+
+
+def absolute(link: str) -> str:
+    """``link`` as an address people can open (the product's ``BASE_URL`` in front of a path)."""
+    if not link or link.startswith(("http://", "https://")):
+        return link
+    return str(settings.BASE_URL).rstrip("/") + link
+
+
+def message_id(key: str) -> str:
+    """The e-mail Message-ID of a delivery: the same on every attempt."""
+    return f"<{key}@smarketing>"
+
+
+def _facts(notification: Notification) -> list[tuple[str, str]]:
+    return [(str(label), str(value)) for label, value in notification.details]
+
+
+def email_message(notification: Notification, delivery: Delivery) -> EmailMultiAlternatives:
+    """The e-mail: plain text and HTML, with the delivery's Message-ID."""
+    link = absolute(notification.link)
+    facts = _facts(notification)
+    text = "\n".join(
+        [notification.body, "", *(f"{label}: {value}" for label, value in facts), "", link]
+    ).strip()
+    html = (
+        f"<h2>{escape(notification.title)}</h2><p>{escape(notification.body)}</p>"
+        + "".join(f"<p><b>{escape(k)}</b>: {escape(v)}</p>" for k, v in facts)
+        + (f'<p><a href="{escape(link)}">{escape(link)}</a></p>' if link else "")
+    )
+    message = EmailMultiAlternatives(
+        subject=notification.title,
+        body=text,
+        to=[delivery.target],
+        headers={"Message-ID": message_id(delivery.key), "X-Smarketing-Key": delivery.key},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def slack_payload(notification: Notification, delivery: Delivery) -> dict[str, Any]:
+    """A Slack incoming-webhook message (Block Kit) with a button to the lead."""
+    link = absolute(notification.link)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": notification.title[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": notification.body or " "}},
+    ]
+    facts = _facts(notification)
+    if facts:
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in facts[:10]
+                ],
+            }
+        )
+    if link:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {"type": "button", "text": {"type": "plain_text", "text": "Open"}, "url": link}
+                ],
+            }
+        )
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": delivery.key}]})
+    return {"text": notification.title, "blocks": blocks}
+
+
+def teams_payload(notification: Notification, delivery: Delivery) -> dict[str, Any]:
+    """A Microsoft Teams Workflows webhook message: one Adaptive Card."""
+    link = absolute(notification.link)
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": notification.title, "weight": "Bolder", "size": "Medium"},
+            {"type": "TextBlock", "text": notification.body, "wrap": True},
+            {
+                "type": "FactSet",
+                "facts": [{"title": k, "value": v} for k, v in _facts(notification)],
+            },
+            {"type": "TextBlock", "text": delivery.key, "isSubtle": True, "size": "Small"},
+        ],
+        "actions": [{"type": "Action.OpenUrl", "title": "Open", "url": link}] if link else [],
+    }
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+        ],
+    }
+
+
+def _post(url: str, payload: dict[str, Any], key: str) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise SendError("a webhook address starts with https:// (or http://)")
+    request = urllib.request.Request(  # noqa: S310  (scheme checked above)
+        url,
+        data=orjson.dumps(payload),
+        method="POST",
+        headers={"Content-Type": "application/json", "Idempotency-Key": key},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise SendError(f"HTTP {exc.code} from the webhook") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise SendError(f"webhook unreachable: {getattr(exc, 'reason', exc)}") from exc
+
+
+def send(delivery: Delivery) -> None:
+    """Send one delivery on its channel; raise :class:`SendError` when it did not go out."""
+    notification = delivery.notification
+    if delivery.channel == Channel.EMAIL:
+        try:
+            get_connection(timeout=TIMEOUT).send_messages([email_message(notification, delivery)])
+        except OSError as exc:  # smtplib's errors are OSErrors
+            raise SendError(f"SMTP: {exc}") from exc
+        return
+    payload = (
+        slack_payload(notification, delivery)
+        if delivery.channel == Channel.SLACK
+        else teams_payload(notification, delivery)
+    )
+    _post(delivery.target, payload, delivery.key)

@@ -1,0 +1,43 @@
+"""Sending one delivery: at most once per successful attempt, retried with backoff, then failed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
+
+from smarketing.jobs.durable import RetryPolicy
+from smarketing.notifications import channels
+from smarketing.notifications.models import Delivery, DeliveryStatus
+
+logger = logging.getLogger("smarketing.notifications")
+RETRY = RetryPolicy(max_attempts=5, base_delay=10.0, max_delay=600.0)
+
+
+def delivery_send(delivery_id: int) -> timedelta | None:
+    """Try to send the delivery; return the delay before the next try, or None when done.
+
+    A delivery already sent or given up is left alone, so a task run twice (a worker killed
+    after sending) sends again only if the first run did not record its success; the receiver
+    then sees the same key twice and keeps one.
+    """
+    delivery = Delivery.objects.select_related("notification").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status in {DeliveryStatus.SENT, DeliveryStatus.FAILED}:
+        return None
+    attempt = delivery.attempts + 1
+    try:
+        channels.send(delivery)
+    except channels.SendError as exc:
+        gave_up = attempt >= RETRY.max_attempts
+        Delivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempt,
+            last_error=str(exc)[:500],
+            status=DeliveryStatus.FAILED if gave_up else DeliveryStatus.RETRYING,
+        )
+        logger.warning("Delivery %s failed (attempt %s): %s", delivery.key, attempt, exc)
+        return None if gave_up else timedelta(seconds=RETRY.delay(attempt))
+    Delivery.objects.filter(pk=delivery.pk).update(
+        attempts=attempt, status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return None
