@@ -54,6 +54,7 @@ class Hooks:
 
     received: list[tuple[str, dict[str, str], Any, float]] = field(default_factory=list)
     fail_paths: set[str] = field(default_factory=set)
+    hold_first: dict[str, float] = field(default_factory=dict)  # path → seconds before answering
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on(self, path: str) -> list[tuple[dict[str, str], Any]]:
@@ -81,10 +82,15 @@ def webhook_server() -> Iterator[tuple[Hooks, str]]:
                 return
             with hooks.lock:
                 hooks.received.append((self.path, dict(self.headers), body, time.monotonic()))
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain")
-            self.end_headers()
-            self.wfile.write(b"ok")
+                hold = hooks.hold_first.pop(self.path, 0.0)
+            time.sleep(hold)  # received but not yet answered: the sender may die meanwhile
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"ok")
+            except OSError:
+                return
 
         def log_message(self, *args: Any) -> None:
             return None
