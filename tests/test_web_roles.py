@@ -31,6 +31,10 @@ EXPECTED = {
     "/export/deals.csv": {"marketing_manager", "sales_manager", "management", "admin"},
     "/integrations/sites/": {"marketing_manager", "admin"},
     "/integrations/forms/": {"marketing_manager", "admin"},
+    "/notifications/": set(ROLES),
+    "/sla/": {"sales_manager", "admin"},
+    "/routing/": {"sales_manager", "admin"},
+    "/scorecard/": {"marketing_manager", "sales_manager", "management", "admin"},
     "/admin/": {"admin"},
 }
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()

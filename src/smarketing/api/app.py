@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
-from smarketing.api import events
+from smarketing.api import events, handoffs
+from smarketing.api.auth import Refusal
 from smarketing.api.errors import error_response
 from smarketing.core.errors import DomainError
 
 api = NinjaAPI(
     title="Smarketing API",
     version="1",
-    description="Send behaviour events and read the shared record. Every error is "
+    description="Send behaviour events, read and answer hand-offs. Every error is "
     "`{code, message, field}` with a 4xx status; see docs/api.md.",
     urls_namespace="api",
 )
 api.add_router("/", events.router)
+api.add_router("/", handoffs.router)
 
 
 @api.exception_handler(DomainError)
@@ -25,10 +27,28 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return error_response(exc)
 
 
+@api.exception_handler(Refusal)
+def _refusal(request: HttpRequest, exc: Refusal) -> HttpResponse:
+    return exc.response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja raises it (400) for a body that is not JSON
+    if exc.status_code == 400:
+        error = DomainError("The body is not valid JSON.", code="malformed_json")
+    else:
+        error = DomainError(str(exc), code="http_error")
+    error.status = exc.status_code
+    return error_response(error)
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+    loc = [str(part) for part in first.get("loc", ())]
+    # ("query", "limit") names the parameter; ("body", "payload", "code") the body's field
+    field = ".".join(loc[2:] if loc[:1] == ["body"] else loc[1:]) or None
     return error_response(
         DomainError(first.get("msg", "Invalid request."), code="invalid_request", field=field)
     )

@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import orjson
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
+from smarketing.api.auth import TokenBearer
 from smarketing.api.errors import ErrorOut, error_response
 from smarketing.capture.ingest import MAX_BODY_BYTES, TooLarge, events_ingest
-from smarketing.capture.models import Scope
-from smarketing.capture.ratelimit import RateLimited, rate_hit
-from smarketing.capture.tokens import token_authenticate
-from smarketing.core.errors import DomainError
+from smarketing.capture.models import ApiToken, Scope
 
 router = Router(tags=["events"])
 
@@ -95,6 +92,7 @@ class BatchOut(Schema):
         429: ErrorOut,
     },
     summary="Send a batch of events",
+    auth=TokenBearer(Scope.EVENTS_WRITE),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -117,18 +115,7 @@ def events_post(request: HttpRequest) -> HttpResponse:
 
     Structural problems refuse the whole batch; problems of one event reject that event only.
     """
-    try:
-        token = token_authenticate(
-            request.headers.get("Authorization", ""), scope=Scope.EVENTS_WRITE
-        )
-    except DomainError as exc:
-        return error_response(exc, WWW_Authenticate='Bearer realm="smarketing"')
-    verdict = rate_hit(f"token:{token.pk}", limit=settings.API_RATE_LIMIT)
-    if not verdict.allowed:
-        error = RateLimited(
-            f"Over {settings.API_RATE_LIMIT} requests a minute: retry in {verdict.retry_after} s."
-        )
-        return error_response(error, Retry_After=str(verdict.retry_after))
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
     length = int(request.headers.get("Content-Length") or 0)
     if length > MAX_BODY_BYTES:
         return error_response(

@@ -12,6 +12,7 @@ class Scope(models.TextChoices):
     """What a token may do."""
 
     EVENTS_WRITE = "events:write", _("Send events")
+    HANDOFFS = "handoffs", _("Read and answer hand-offs")
 
 
 class ApiToken(models.Model):

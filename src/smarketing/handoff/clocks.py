@@ -164,17 +164,23 @@ class SweepResult:
     escalated: int
 
 
-def sla_sweep(*, now: datetime | None = None) -> SweepResult:
-    """Mark at-risk and breached clocks, then take the escalation steps that are due."""
-    when = now or timezone.now()
+def clocks_mark(*, now: datetime) -> tuple[int, int]:
+    """Mark running clocks past their at-risk time and their deadline: (at risk, breached)."""
     running = SlaClock.objects.filter(stopped_at=None)
     with transaction.atomic():
         breached = running.filter(
-            state__in=[ClockState.RUNNING, ClockState.AT_RISK], due_at__lte=when
+            state__in=[ClockState.RUNNING, ClockState.AT_RISK], due_at__lte=now
         ).update(state=ClockState.BREACHED)
-        at_risk = running.filter(state=ClockState.RUNNING, at_risk_at__lte=when).update(
+        at_risk = running.filter(state=ClockState.RUNNING, at_risk_at__lte=now).update(
             state=ClockState.AT_RISK
         )
+    return at_risk, breached
+
+
+def sla_sweep(*, now: datetime | None = None) -> SweepResult:
+    """Mark at-risk and breached clocks, then take the escalation steps that are due."""
+    when = now or timezone.now()
+    at_risk, breached = clocks_mark(now=when)
     escalated = 0
     while batch := escalations_run(now=when):
         escalated += batch

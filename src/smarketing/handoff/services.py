@@ -22,7 +22,14 @@ from smarketing.contacts.models import Contact
 from smarketing.contacts.services import contact_stage_change
 from smarketing.core.errors import ConflictError, DomainError, PermissionDeniedError
 from smarketing.handoff.clocks import clocks_on_answer, clocks_start
-from smarketing.handoff.models import Handoff, HandoffStatus, HandoffStep, Team
+from smarketing.handoff.models import (
+    ClockKind,
+    Handoff,
+    HandoffStatus,
+    HandoffStep,
+    SlaClock,
+    Team,
+)
 from smarketing.handoff.notify import handoff_notify
 from smarketing.handoff.reps import lead_of, reps_now
 from smarketing.handoff.routing import route
@@ -235,6 +242,20 @@ def inbox(*, user: User) -> tuple[list[Handoff], list[Handoff]]:
         .order_by("accept_due", "id")
     )
     return mine, queue
+
+
+def to_follow_up(*, user: User) -> list[SlaClock]:
+    """The user's accepted leads whose first touch or follow-ups are still due, soonest first."""
+    return list(
+        SlaClock.objects.filter(
+            handoff__assignee=user,
+            handoff__status=HandoffStatus.ACCEPTED,
+            stopped_at=None,
+            kind__in=[ClockKind.FIRST_TOUCH, ClockKind.FOLLOW_UP],
+        )
+        .select_related("handoff__contact__account")
+        .order_by("due_at", "id")[:200]
+    )
 
 
 def working_time_left(handoff: Handoff, now: datetime) -> float:

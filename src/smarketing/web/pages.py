@@ -28,8 +28,11 @@ class Page:
 
 MENU = [
     Page("inbox", _("Inbox"), Capability.WORK_LEADS),
+    Page("sla_board", _("SLA board"), Capability.MANAGE_SALES_TEAM),
+    Page("routing", _("Routing"), Capability.MANAGE_SALES_TEAM),
     Page("contact_list", _("Contacts"), Capability.VIEW_RECORDS),
     Page("agreement_list", _("Agreement"), Capability.VIEW_RECORDS),
+    Page("scorecard", _("Scorecard"), Capability.VIEW_SCORECARD),
     Page("import_list", _("Import"), Capability.IMPORT_DATA),
     Page("site_list", _("Tracking"), Capability.MANAGE_INTEGRATIONS),
     Page("form_list", _("Forms"), Capability.MANAGE_INTEGRATIONS),

@@ -3,7 +3,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from smarketing.web.views import agreement, contacts, embed, home, imports, inbox, integrations
+from smarketing.web.views import (
+    agreement,
+    contacts,
+    embed,
+    home,
+    imports,
+    inbox,
+    integrations,
+    notifications,
+    routing,
+    scorecard,
+    sla,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -54,7 +66,21 @@ urlpatterns = [
     path("integrations/forms/", integrations.form_list, name="form_list"),
     path("f/<str:key>/", embed.form_embed, name="form_embed"),
     path("inbox/", inbox.inbox_page, name="inbox"),
-    path("inbox/<int:handoff_id>/", inbox.handoff_answer, name="handoff_answer"),
+    path("inbox/<int:handoff_id>/", inbox.handoff_page, name="handoff_page"),
+    path("inbox/<int:handoff_id>/answer/", inbox.handoff_answer, name="handoff_answer"),
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path(
+        "notifications/<int:notification_id>/",
+        notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/read/", notifications.notifications_read_all, name="notifications_read_all"
+    ),
+    path("sla/", sla.sla_board_page, name="sla_board"),
+    path("routing/", routing.routing_page, name="routing"),
+    path("scorecard/", scorecard.scorecard_page, name="scorecard"),
+    path("scorecard/draft/", scorecard.scorecard_draft, name="scorecard_draft"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/<int:job_id>/", imports.import_job, name="import_job"),
     path("imports/<int:job_id>/report.csv", imports.import_report, name="import_report"),

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from smarketing.agreement.services import (
 )
 from smarketing.agreement.validation import AgreementValidationError
 from smarketing.core.errors import DomainError
+from smarketing.handoff.overview import routing_warnings
 from smarketing.scoring.activation import activation_request, preview_start
 from smarketing.scoring.models import RescoreRun, RunStatus
 from smarketing.scoring.previews import preview_latest
@@ -202,6 +204,7 @@ def agreement_preview_page(request: HttpRequest, number: int) -> HttpResponse:
         if result is not None or (preview is not None and preview.status == RunStatus.FAILED):
             response["HX-Refresh"] = "true"
         return response
+    context["routing_warnings"] = routing_warnings(version.document, timezone.now())
     return render(request, "web/agreement/preview.html", context)
 
 

@@ -6,24 +6,29 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from smarketing.contacts.services import activity_log
 from smarketing.core.errors import DomainError
-from smarketing.handoff.models import Handoff
+from smarketing.handoff.models import Handoff, HandoffStatus
 from smarketing.handoff.services import (
     handoff_accept,
     handoff_reassign,
     handoff_reject,
     inbox,
+    to_follow_up,
     working_time_left,
 )
+from smarketing.scoring.selectors import contact_score
+from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.models import User
 from smarketing.users.roles import Capability
 from smarketing.web.pages import requires
 
 
-def _left(seconds: float) -> str:
+def time_left_text(seconds: float) -> str:
+    """``3 h 05`` of working time, or ``late by 1 h 10``."""
     minutes = int(abs(seconds) // 60)
     text = _("%(h)d h %(m)02d") % {"h": minutes // 60, "m": minutes % 60}
     return text if seconds >= 0 else _("late by %(time)s") % {"time": text}
@@ -31,58 +36,114 @@ def _left(seconds: float) -> str:
 
 @requires(Capability.WORK_LEADS)
 def inbox_page(request: HttpRequest) -> HttpResponse:
-    """Open hand-offs of the user, and the leads waiting in their teams' queue."""
+    """Open hand-offs of the user, those waiting in their teams' queue, and leads to follow up."""
     now = timezone.now()
     mine, queue = inbox(user=request.user)  # type: ignore[arg-type]
     rows = []
     for handoff in mine:
         seconds = working_time_left(handoff, now)
-        rows.append((handoff, _left(seconds), seconds < 0))
-    team_ids = {h.team_id for h in queue}
-    reps = User.objects.filter(sales_teams__in=team_ids, is_active=True).distinct()
-    context = {"rows": rows, "queue": queue, "reps": reps.order_by("first_name", "username")}
+        rows.append((handoff, time_left_text(seconds), seconds < 0))
+    context = {
+        "rows": rows,
+        "queue": queue,
+        "reps": _reps({h.team_id for h in queue}),
+        "follow_ups": to_follow_up(user=request.user),  # type: ignore[arg-type]
+        "now": now,
+    }
     return render(request, "web/inbox.html", context)
+
+
+def _reps(team_ids: set[int | None]) -> list[User]:
+    reps = User.objects.filter(sales_teams__in=team_ids, is_active=True).distinct()
+    return list(reps.order_by("first_name", "username"))
 
 
 def _handoff(handoff_id: int) -> Handoff:
     handoff = (
-        Handoff.objects.select_related("contact", "team", "version").filter(pk=handoff_id).first()
+        Handoff.objects.select_related(
+            "contact__account", "team__manager", "version", "assignee", "decided_by"
+        )
+        .filter(pk=handoff_id)
+        .first()
     )
     if handoff is None:
         raise Http404("No such hand-off")
     return handoff
 
 
-@require_POST
+@requires(Capability.WORK_LEADS)
+def handoff_page(request: HttpRequest, handoff_id: int) -> HttpResponse:
+    """One hand-off (where notifications link to): the lead, why it qualified, and the answer."""
+    if request.method == "POST":
+        return _answer(request, handoff_id)
+    handoff = _handoff(handoff_id)
+    now = timezone.now()
+    seconds = working_time_left(handoff, now) if handoff.status == HandoffStatus.OPEN else 0.0
+    context = {
+        "handoff": handoff,
+        "score": contact_score(contact_id=handoff.contact_id, now=now),
+        "events": contact_timeline(contact_id=handoff.contact_id, limit=10),
+        "steps": handoff.steps.select_related("user", "actor"),
+        "clocks": handoff.clocks.all(),
+        "left": time_left_text(seconds),
+        "late": seconds < 0,
+        "reps": _reps({handoff.team_id}),
+    }
+    return render(request, "web/handoff.html", context)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("inbox")
+
+
 @requires(Capability.WORK_LEADS)
 def handoff_answer(request: HttpRequest, handoff_id: int) -> HttpResponse:
-    """Accept, reject (with a reason code) or — for a manager — assign a lead."""
+    """Accept, reject (with a reason code), log a call or — for a manager — assign a lead."""
+    if request.method != "POST":
+        return redirect("handoff_page", handoff_id=handoff_id)
+    return _answer(request, handoff_id)
+
+
+def _answer(request: HttpRequest, handoff_id: int) -> HttpResponse:
     handoff = _handoff(handoff_id)
     action = request.POST.get("action")
-    user = request.user
+    user: User = request.user  # type: ignore[assignment]
     try:
         if action == "accept":
-            handoff_accept(actor=user, handoff=handoff)  # type: ignore[arg-type]
+            handoff_accept(actor=user, handoff=handoff)
             messages.success(request, _("%(name)s accepted.") % {"name": handoff.contact})
         elif action == "reject":
             handoff_reject(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 handoff=handoff,
                 code=request.POST.get("code", ""),
                 comment=request.POST.get("comment", ""),
             )
             messages.success(request, _("%(name)s rejected.") % {"name": handoff.contact})
+        elif action == "call":
+            activity_log(
+                actor=user,
+                contact=handoff.contact,
+                kind="call",
+                subject=request.POST.get("subject") or _("Call"),
+            )
+            messages.success(request, _("Call with %(name)s logged.") % {"name": handoff.contact})
         elif action == "assign":
             to = User.objects.filter(pk=request.POST.get("to") or 0, is_active=True).first()
             if to is None:
                 raise DomainError(_("Choose a salesperson."), field="to")
             handoff_reassign(
-                actor=user,  # type: ignore[arg-type]
+                actor=user,
                 handoff=handoff,
                 to=to,
                 reason=request.POST.get("reason") or _("assigned from the queue"),
             )
             messages.success(request, _("%(name)s assigned.") % {"name": handoff.contact})
+        else:
+            raise DomainError(_("Choose what to do."), field="action")
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect("inbox")
+    return _back(request)

@@ -20,10 +20,17 @@ from smarketing.web.pages import requires
 @requires(Capability.MANAGE_INTEGRATIONS)
 def token_list(request: HttpRequest) -> HttpResponse:
     """Every token; POST creates one and shows its secret this once."""
-    context: dict[str, object] = {"scopes": Scope.choices, "errors": {}, "name": ""}
+    # hand-off tokens act as their creator: that scope is chosen, never given by default
+    context: dict[str, object] = {
+        "scopes": Scope.choices,
+        "checked": [Scope.EVENTS_WRITE.value],
+        "errors": {},
+        "name": "",
+    }
     status = 200
     if request.method == "POST":
         name = request.POST.get("name", "")
+        context["checked"] = request.POST.getlist("scopes")
         try:
             token, secret = token_create(
                 actor=request.user,  # type: ignore[arg-type]

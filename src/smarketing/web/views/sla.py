@@ -1,0 +1,43 @@
+"""The manager's SLA board: open, at-risk and breached clocks by salesperson; reassign."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from smarketing.handoff.board import sla_board, teams_managed
+from smarketing.users.models import User
+from smarketing.users.roles import Capability, user_can
+from smarketing.web.pages import requires
+from smarketing.web.views.inbox import time_left_text
+
+
+@requires(Capability.MANAGE_SALES_TEAM)
+def sla_board_page(request: HttpRequest) -> HttpResponse:
+    """The teams the user manages (every team for an administrator), or one of them."""
+    user: User = request.user  # type: ignore[assignment]
+    teams = teams_managed(user.pk, everything=user_can(user, Capability.ACCESS_ADMIN))
+    chosen = request.GET.get("team", "")
+    shown = [t for t in teams if t.key == chosen] or teams
+    now = timezone.now()
+    board = sla_board(teams=shown, now=now)
+    rows = []
+    for clock in board.attention:
+        calendar = clock.handoff.team.calendar() if clock.handoff.team else None
+        if calendar is None:
+            left = ""
+        elif now <= clock.due_at:
+            left = time_left_text(calendar.working_seconds(now, clock.due_at))
+        else:
+            left = time_left_text(-calendar.working_seconds(clock.due_at, now))
+        rows.append((clock, left))
+    members = {m.pk: m for t in shown for m in t.members.all() if m.is_active}
+    context = {
+        "board": board,
+        "rows": rows,
+        "teams": teams,
+        "chosen": chosen,
+        "reps": sorted(members.values(), key=lambda m: (m.first_name, m.username)),
+    }
+    return render(request, "web/sla_board.html", context)
