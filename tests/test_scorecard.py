@@ -566,6 +566,17 @@ def test_a_value_in_a_two_line_flow_mapping_changes_alone() -> None:
     )
 
 
+def test_a_value_shared_by_an_alias_is_written_out_plainly_rather_than_changed_twice() -> None:
+    # given two quotas sharing one anchored number: editing it in place would change both
+    text = "quotas:\n  - {mqls_per_month: &n 40}\n  - {persona: cfo, mqls_per_month: *n}\n"
+    # when
+    edited = text_value_set(text, ("quotas", 1, "mqls_per_month"), 45, "raised")
+    # then
+    assert edited == (
+        "# raised\nquotas:\n- mqls_per_month: 40\n- persona: cfo\n  mqls_per_month: 45\n"
+    )
+
+
 def test_sla_targets_are_percentages(people) -> None:
     text = (YAML + TERMS).replace(
         "first_touch_in_time_percent: 80", "first_touch_in_time_percent: 120"
