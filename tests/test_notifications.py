@@ -67,6 +67,7 @@ def test_the_assignee_is_told_in_the_app_by_email_slack_and_teams(servers) -> No
     world = team_world(slack=f"{base}/slack", teams=f"{base}/teams")
     handoff = _handed_over(world)
     rep = world["reps"][0]
+    assert (handoff.persona, handoff.fit_grade) == ("cfo", "A")  # kept for the quota history
     # in the app: one unread notification linking to the hand-off
     notification = Notification.objects.get(user=rep)
     assert notification.title == "New MQL for you: Anne Martin"

@@ -146,6 +146,8 @@ def _handoff(
         decided_at=decided,
         decided_by=rep if decided else None,
         reason_code=reason,
+        persona=persona or "",
+        fit_grade="A" if persona else "",
         created_at=created,
     )
 
@@ -352,24 +354,26 @@ def test_reject_reasons_and_their_share(two_months) -> None:
     assert reject_reasons(month=MAR, labels=labels, team_id=two_months["enterprise"].pk) == []
 
 
-def test_persona_of_a_retired_versions_handoff_comes_from_the_active_scores(people) -> None:
-    # given a hand-off under v1, whose scores were dropped when v2 became active
+def test_a_handoff_keeps_the_persona_it_was_handed_over_with(people) -> None:
+    # given a hand-off made as cfo under v1, and v2 now scoring the contact as another persona
     old = _activate(YAML + TERMS, people["marketing"], people["manager"])
-    handoff = _handoff(old, people["lea"], people["inside"], "default", utc(2027, 2, 2, 9), 8, 24)
+    handoff = _handoff(
+        old, people["lea"], people["inside"], "default", utc(2027, 2, 2, 9), 8, 24, persona="cfo"
+    )
     new = _activate(YAML + TERMS, people["marketing"], people["manager"])
     ContactScore.objects.create(
         version=new,
         contact=handoff.contact,
-        fit_grade="B",
-        fit_points=70,
-        persona="cfo",
+        fit_grade="C",
+        fit_points=45,
+        persona="ops",
         engagement=10,
         computed_at=NOW,
         state={},
     )
     # when
     months = quota_months(months=[FEB], document=new.document)
-    # then
+    # then the MQL still counts for the cfo quota of the month it was delivered
     assert [(q.line.persona, q.delivered) for q in months] == [("", 1), ("cfo", 1)]
 
 

@@ -142,6 +142,17 @@ class Handoff(models.Model):
     )
     rule = models.CharField(_("routing rule"), max_length=50)
     skipped = models.JSONField(_("skipped"), default=list, blank=True)
+    persona = models.CharField(
+        _("persona"),
+        max_length=50,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The lead's persona when handed over (counts for that persona's quota)."),
+    )
+    fit_grade = models.CharField(
+        _("fit grade"), max_length=1, blank=True, default="", db_default=""
+    )
     sla_term = models.CharField(_("SLA term"), max_length=50, blank=True, default="")
     accept_due = models.DateTimeField(_("answer due"), null=True, blank=True)
     first_touch_due = models.DateTimeField(_("first touch due"), null=True, blank=True)

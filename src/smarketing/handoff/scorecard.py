@@ -32,11 +32,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.models import AgreementVersion
 from smarketing.contacts.choices import ActivityKind, LifecycleStage
 from smarketing.contacts.models import Activity, StageTransition
 from smarketing.handoff.models import Handoff, HandoffStatus
-from smarketing.scoring.models import ContactScore
 
 TOUCH_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
 SQL_OR_BEYOND = (LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER)
@@ -323,16 +322,6 @@ def quota_lines(document: dict[str, Any]) -> list[QuotaLine]:
     ]
 
 
-def _persona() -> Coalesce:
-    """The hand-off's persona: its version's score, else the active version's (see the docs)."""
-    scores = ContactScore.objects.filter(contact=OuterRef("contact_id"))
-    return Coalesce(
-        Subquery(scores.filter(version=OuterRef("version_id")).values("persona")[:1]),
-        Subquery(scores.filter(version__status=VersionStatus.ACTIVE).values("persona")[:1]),
-        Value(""),
-    )
-
-
 def delivered_per_persona(
     *, months: list[date], until: datetime | None = None
 ) -> dict[tuple[date, str], int]:
@@ -343,7 +332,6 @@ def delivered_per_persona(
     rows = (
         handoffs.annotate(
             month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()),
-            persona=_persona(),
         )
         .values("month", "persona")
         .annotate(n=Count("id"))
