@@ -15,7 +15,7 @@ from smarketing.agreement.services import (
 from smarketing.contacts.models import StageTransition
 from smarketing.contacts.services import account_create, contact_create, contact_stage_change
 from smarketing.core.errors import ConflictError, DomainError, PermissionDeniedError
-from smarketing.handoff.models import Absence, Handoff, HandoffStep, Team
+from smarketing.handoff.models import Absence, CapacityOverride, Handoff, HandoffStep, Team
 from smarketing.handoff.services import (
     handoff_accept,
     handoff_reassign,
@@ -100,6 +100,28 @@ def test_absent_reps_and_full_teams_leave_the_lead_in_the_managers_queue(world) 
     handoff = Handoff.objects.get()
     assert (handoff.assignee, handoff.team, handoff.rule) == (None, world["team"], "fallback")
     assert handoff.skipped == ["Léa Roux is absent", "Hugo Blanc is absent"]
+
+
+def test_a_capacity_override_applies_only_while_it_lasts(world) -> None:
+    # Léa takes no new lead this week (0), and had a raised limit that ended yesterday
+    CapacityOverride.objects.create(
+        user=world["lea"], max_open_mqls=0, starts_on=date(2026, 11, 23), ends_on=date(2026, 11, 27)
+    )
+    CapacityOverride.objects.create(
+        user=world["hugo"], max_open_mqls=9, starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 23)
+    )
+    _mql("anne@acme.fr")
+    _mql("paul@beta.fr")
+    handoffs_route(now=NOW)
+    anne, paul = Handoff.objects.order_by("id")
+    assert anne.assignee == world["hugo"]
+    assert anne.skipped == ["Léa Roux is at capacity (0/0 open MQLs)"]
+    # Hugo is back to the agreement's capacity (1): Paul waits in the queue
+    assert (paul.assignee, paul.rule) == (None, "fallback")
+    assert paul.skipped == [
+        "Léa Roux is at capacity (0/0 open MQLs)",
+        "Hugo Blanc is at capacity (1/1 open MQLs)",
+    ]
 
 
 def test_a_named_account_stays_with_its_owner(world) -> None:

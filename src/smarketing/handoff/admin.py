@@ -1,11 +1,11 @@
-"""Admin of teams and absences (edited here until their pages come), and read-only hand-offs."""
+"""Admin of teams, absences and capacity overrides, and read-only hand-offs."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from smarketing.core.admin import ReadOnlyAdmin
-from smarketing.handoff.models import Absence, Handoff, HandoffStep, Team
+from smarketing.handoff.models import Absence, CapacityOverride, Handoff, HandoffStep, Team
 
 
 @admin.register(Team)
@@ -17,6 +17,12 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(Absence)
 class AbsenceAdmin(admin.ModelAdmin):
     list_display = ("user", "starts_on", "ends_on", "reason")
+    list_filter = ("starts_on",)
+
+
+@admin.register(CapacityOverride)
+class CapacityOverrideAdmin(admin.ModelAdmin):
+    list_display = ("user", "max_open_mqls", "starts_on", "ends_on", "reason")
     list_filter = ("starts_on",)
 
 

@@ -103,6 +103,35 @@ class Absence(models.Model):
         return f"{self.user} {self.starts_on}–{self.ends_on}"
 
 
+class CapacityOverride(models.Model):
+    """A salesperson's own limit of open MQLs for a while (ramping up, a big deal, part time)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="capacity_overrides",
+        verbose_name=_("who"),
+    )
+    max_open_mqls = models.PositiveIntegerField(
+        _("open MQLs at most"), help_text=_("0: no new lead at all meanwhile.")
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (included)"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("capacity override")
+        verbose_name_plural = _("capacity overrides")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="capacity_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ≤ {self.max_open_mqls} ({self.starts_on}–{self.ends_on})"
+
+
 class HandoffStatus(models.TextChoices):
     """Where a hand-off stands."""
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from smarketing.contacts.models import Contact
-from smarketing.handoff.models import Absence, Handoff, HandoffStatus, Team
+from smarketing.handoff.models import Absence, CapacityOverride, Handoff, HandoffStatus, Team
 from smarketing.handoff.routing import Lead, Rep
 
 
@@ -25,7 +25,8 @@ def lead_of(contact: Contact) -> Lead:
 
 
 def reps_now(now: datetime) -> dict[int, Rep]:
-    """Every team member with their teams, absence today, open MQLs and last assignment."""
+    """Every team member with their teams, absence today, capacity override, open MQLs and last
+    assignment."""
     today = timezone.localdate(now)
     teams: dict[int, set[str]] = {}
     names: dict[int, str] = {}
@@ -39,6 +40,11 @@ def reps_now(now: datetime) -> dict[int, Rep]:
             "user_id", flat=True
         )
     )
+    capacity: dict[int, int] = {}
+    for user_id, limit in CapacityOverride.objects.filter(
+        starts_on__lte=today, ends_on__gte=today, user_id__in=list(teams)
+    ).values_list("user_id", "max_open_mqls"):
+        capacity[user_id] = min(limit, capacity.get(user_id, limit))  # the strictest applies
     handoffs = Handoff.objects.filter(assignee_id__in=list(teams))
     open_counts = dict(
         handoffs.filter(status=HandoffStatus.OPEN)
@@ -56,6 +62,7 @@ def reps_now(now: datetime) -> dict[int, Rep]:
             teams=frozenset(keys),
             absent=user_id in absent,
             open_mqls=open_counts.get(user_id, 0),
+            capacity=capacity.get(user_id),
             last_assigned_at=last.get(user_id),
         )
         for user_id, keys in teams.items()
