@@ -6,6 +6,7 @@ Karl). Anne → Léa, Paul → Hugo, Zoé → France's queue, Max → Karl.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -522,3 +523,39 @@ def test_deadlines_are_answered_in_utc(world) -> None:
     assert due is not None
     assert due.utcoffset() == timedelta(0)
     assert body["accept_due"] == "2026-11-25T15:00:00Z"
+
+
+# --- a salesperson's own tokens ------------------------------------------------------------
+
+
+def test_a_salesperson_creates_their_own_handoffs_token_and_uses_it(make_user) -> None:
+    from django.test import Client
+
+    from smarketing.capture.models import ApiToken
+
+    rep = make_user("sales_rep", username="lea")
+    client = Client()
+    client.force_login(rep)
+    # only the hand-offs scope is offered, and only that one is accepted
+    page = client.get("/inbox/tokens/").content.decode()
+    assert 'value="handoffs"' in page
+    assert 'value="events:write"' not in page
+    refused = client.post("/inbox/tokens/", {"name": "bot", "scopes": ["events:write"]})
+    assert refused.status_code == 400
+    assert "may only have the handoffs scope" in refused.content.decode()
+    assert not ApiToken.objects.exists()
+    made = client.post("/inbox/tokens/", {"name": "my CRM", "scopes": ["handoffs"]})
+    secret = re.search(r"smk_[0-9a-f]{8}_[\w-]+", made.content.decode()).group(0)
+    answer = Client().get("/api/v1/handoffs", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert answer.status_code == 200
+    assert answer.json()["items"] == []
+    # they see and revoke only their own tokens
+    token = ApiToken.objects.get()
+    other = make_user("sales_rep", username="hugo")
+    other_client = Client()
+    other_client.force_login(other)
+    assert "my CRM" not in other_client.get("/inbox/tokens/").content.decode()
+    assert other_client.post(f"/integrations/tokens/{token.pk}/revoke/").status_code == 404
+    client.post(f"/integrations/tokens/{token.pk}/revoke/", {"back": "mine"})
+    token.refresh_from_db()
+    assert token.revoked_at is not None

@@ -28,6 +28,7 @@ EXPECTED = {
     "/integrations/tokens/": {"marketing_manager", "admin"},
     "/imports/": {"marketing_manager", "sales_manager", "admin"},
     "/inbox/": {"sales_rep", "sales_manager", "admin"},
+    "/inbox/tokens/": {"sales_rep", "sales_manager", "admin"},
     "/export/deals.csv": {"marketing_manager", "sales_manager", "management", "admin"},
     "/integrations/sites/": {"marketing_manager", "admin"},
     "/integrations/forms/": {"marketing_manager", "admin"},

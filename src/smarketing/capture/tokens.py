@@ -17,7 +17,7 @@ from django.utils import timezone
 from smarketing.capture.models import ApiToken, Scope
 from smarketing.core.errors import DomainError, NotFoundError
 from smarketing.users.models import User
-from smarketing.users.roles import Capability, ensure_can
+from smarketing.users.roles import Capability, ensure_can, user_can
 
 
 class TokenError(DomainError):
@@ -37,8 +37,19 @@ def _hash(raw: str) -> str:
 
 
 def token_create(*, actor: User, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
-    """Create a token; return it and its secret (never stored, shown once)."""
-    ensure_can(actor, Capability.MANAGE_INTEGRATIONS)
+    """Create a token; return it and its secret (never stored, shown once).
+
+    Integration managers choose any scope; a salesperson may create their own token limited to
+    the hand-offs scope (it acts as them: a CRM or a bot answering their leads).
+    """
+    if not user_can(actor, Capability.MANAGE_INTEGRATIONS):
+        ensure_can(actor, Capability.WORK_LEADS)
+        if set(scopes) - {Scope.HANDOFFS}:
+            raise DomainError(
+                f"Your token may only have the {Scope.HANDOFFS} scope.",
+                code="invalid_scope",
+                field="scopes",
+            )
     name = name.strip()
     if not name:
         raise DomainError("Give the token a name (what uses it).", code="required", field="name")
@@ -61,10 +72,12 @@ def token_create(*, actor: User, name: str, scopes: list[str]) -> tuple[ApiToken
 
 
 def token_revoke(*, actor: User, token_id: int) -> ApiToken:
-    """Revoke a token at once (requests with it get 401 from now on)."""
-    ensure_can(actor, Capability.MANAGE_INTEGRATIONS)
+    """Revoke a token at once (requests with it get 401 from now on): any token for an
+    integration manager, one's own for everybody else."""
     token = ApiToken.objects.filter(pk=token_id).first()
-    if token is None:
+    if token is None or not (
+        token.created_by_id == actor.pk or user_can(actor, Capability.MANAGE_INTEGRATIONS)
+    ):
         raise NotFoundError("No such token.")
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db()

@@ -62,6 +62,7 @@ urlpatterns = [
     path("agreement/v<int:number>/export/", agreement.agreement_export, name="agreement_export"),
     path(agreement.PLOTLY_URL, agreement.plotly_js, name="plotly_js"),
     path("integrations/tokens/", integrations.token_list, name="token_list"),
+    path("inbox/tokens/", integrations.my_tokens, name="my_tokens"),
     path("integrations/sites/", integrations.site_list, name="site_list"),
     path("integrations/forms/", integrations.form_list, name="form_list"),
     path("f/<str:key>/", embed.form_embed, name="form_embed"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,20 +12,21 @@ from smarketing.capture.forms import form_create
 from smarketing.capture.models import ApiToken, Form, FormField, Scope, Site
 from smarketing.capture.sites import site_create
 from smarketing.capture.tokens import token_create, token_revoke
-from smarketing.core.errors import DomainError
+from smarketing.core.errors import DomainError, NotFoundError
 from smarketing.users.roles import Capability
 from smarketing.web.pages import requires
 
 
-@requires(Capability.MANAGE_INTEGRATIONS)
-def token_list(request: HttpRequest) -> HttpResponse:
-    """Every token; POST creates one and shows its secret this once."""
+def _tokens_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
+    """The tokens page: every token (integrations), or one's own hand-off tokens (salespeople)."""
     # hand-off tokens act as their creator: that scope is chosen, never given by default
+    scopes = [(v, label) for v, label in Scope.choices if not mine or v == Scope.HANDOFFS]
     context: dict[str, object] = {
-        "scopes": Scope.choices,
-        "checked": [Scope.EVENTS_WRITE.value],
+        "scopes": scopes,
+        "checked": [Scope.HANDOFFS.value if mine else Scope.EVENTS_WRITE.value],
         "errors": {},
         "name": "",
+        "mine": mine,
     }
     status = 200
     if request.method == "POST":
@@ -42,17 +43,33 @@ def token_list(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             context.update(created=token, secret=secret)
-    context["tokens"] = ApiToken.objects.select_related("created_by")
+    tokens = ApiToken.objects.select_related("created_by")
+    context["tokens"] = tokens.filter(created_by=request.user) if mine else tokens
     return render(request, "web/integrations/tokens.html", context, status=status)
 
 
-@require_POST
 @requires(Capability.MANAGE_INTEGRATIONS)
+def token_list(request: HttpRequest) -> HttpResponse:
+    """Every token; POST creates one and shows its secret this once."""
+    return _tokens_page(request, mine=False)
+
+
+@requires(Capability.WORK_LEADS)
+def my_tokens(request: HttpRequest) -> HttpResponse:
+    """A salesperson's own hand-off tokens (for a CRM or a bot that answers their leads)."""
+    return _tokens_page(request, mine=True)
+
+
+@require_POST
+@requires(Capability.VIEW_RECORDS)
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
-    """Revoke a token: requests with it are refused from now on."""
-    token = token_revoke(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
+    """Revoke a token (any for integration managers, one's own otherwise)."""
+    try:
+        token = token_revoke(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
-    return redirect("token_list")
+    return redirect("token_list" if request.POST.get("back") != "mine" else "my_tokens")
 
 
 @requires(Capability.MANAGE_INTEGRATIONS)
