@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.utils import timezone
 
@@ -58,3 +60,17 @@ class ContactFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     lifecycle_stage = LifecycleStage.LEAD
     stage_changed_at = factory.LazyFunction(timezone.now)
+
+
+def agreement_signed(text: str, marketing: Any, sales: Any) -> Any:
+    """Draft ``text``, approve it on both sides and activate it; return the active version."""
+    from smarketing.agreement.services import (
+        agreement_activate,
+        agreement_approve,
+        agreement_draft_create,
+    )
+
+    version = agreement_draft_create(actor=marketing, text=text)
+    agreement_approve(actor=marketing, version=version)
+    agreement_approve(actor=sales, version=version)
+    return agreement_activate(actor=sales, version=version)

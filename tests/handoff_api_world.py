@@ -18,15 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from smarketing.agreement.services import (
-    agreement_activate,
-    agreement_approve,
-    agreement_draft_create,
-)
 from smarketing.contacts.models import Contact
 from smarketing.contacts.services import account_create, contact_create, contact_stage_change
 from smarketing.handoff.models import Handoff, Team
 from smarketing.handoff.services import handoffs_route
+from tests.factories import agreement_signed
 
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
 TERMS = """
@@ -62,10 +58,7 @@ def handoff_api_world(make_user: Callable[..., Any]) -> dict[str, Any]:
     marketing = make_user("marketing_manager", username="marketing")
     helene = make_user("sales_manager", username="helene", first_name="Hélène", last_name="Vidal")
     otto = make_user("sales_manager", username="otto", first_name="Otto", last_name="Krause")
-    version = agreement_draft_create(actor=marketing, text=YAML + TERMS)
-    agreement_approve(actor=marketing, version=version)
-    agreement_approve(actor=helene, version=version)
-    agreement_activate(actor=helene, version=version)
+    version = agreement_signed(YAML + TERMS, marketing, helene)
     lea = make_user("sales_rep", username="lea", first_name="Léa", last_name="Roux", manager=helene)
     hugo = make_user(
         "sales_rep", username="hugo", first_name="Hugo", last_name="Blanc", manager=helene

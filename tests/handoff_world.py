@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from smarketing.agreement.services import (
-    agreement_activate,
-    agreement_approve,
-    agreement_draft_create,
-)
 from smarketing.contacts.models import Contact
 from smarketing.contacts.services import account_create, contact_create
 from smarketing.handoff.models import Team
 from smarketing.users.models import User
 from smarketing.users.roles import Role
+from tests.factories import agreement_signed
 
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
 TERMS = """
@@ -40,10 +36,7 @@ def team_world(*, slack: str = "", teams: str = "", reps: int = 2) -> dict[str, 
     """Managers of both sides, an active agreement, a team 'france' of ``reps`` salespeople."""
     marketing = _user("marketing", Role.MARKETING_MANAGER)
     manager = _user("sophie", Role.SALES_MANAGER, first_name="Sophie")
-    version = agreement_draft_create(actor=marketing, text=YAML + TERMS)
-    agreement_approve(actor=marketing, version=version)
-    agreement_approve(actor=manager, version=version)
-    agreement_activate(actor=manager, version=version)
+    agreement_signed(YAML + TERMS, marketing, manager)
     members = [
         _user(f"rep{i}", Role.SALES_REP, first_name=f"Rep{i}", manager=manager)
         for i in range(1, reps + 1)

@@ -7,11 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from smarketing.agreement.services import (
-    agreement_activate,
-    agreement_approve,
-    agreement_draft_create,
-)
 from smarketing.contacts.models import StageTransition
 from smarketing.contacts.services import account_create, contact_create, contact_stage_change
 from smarketing.core.errors import ConflictError, DomainError, PermissionDeniedError
@@ -22,6 +17,7 @@ from smarketing.handoff.services import (
     handoff_reject,
     handoffs_route,
 )
+from tests.factories import agreement_signed
 
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
@@ -45,10 +41,7 @@ NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 @pytest.fixture
 def world(make_user):
     marketing, manager = make_user("marketing_manager"), make_user("sales_manager")
-    version = agreement_draft_create(actor=marketing, text=YAML + TERMS)
-    agreement_approve(actor=marketing, version=version)
-    agreement_approve(actor=manager, version=version)
-    agreement_activate(actor=manager, version=version)
+    agreement_signed(YAML + TERMS, marketing, manager)
     lea = make_user("sales_rep", first_name="Léa", last_name="Roux", manager=manager)
     hugo = make_user("sales_rep", first_name="Hugo", last_name="Blanc", manager=manager)
     team = Team.objects.create(key="france", name="France", manager=manager, country="FR")
@@ -177,10 +170,7 @@ def test_a_manager_reassigns_with_a_reason(world) -> None:
 
 def test_without_routing_in_the_agreement_nothing_is_handed_over(make_user) -> None:
     marketing, manager = make_user("marketing_manager"), make_user("sales_manager")
-    version = agreement_draft_create(actor=marketing, text=YAML)
-    agreement_approve(actor=marketing, version=version)
-    agreement_approve(actor=manager, version=version)
-    agreement_activate(actor=manager, version=version)
+    agreement_signed(YAML, marketing, manager)
     _mql("anne@acme.fr")
     assert handoffs_route(now=NOW) == 0
 

@@ -9,11 +9,6 @@ import pytest
 from django.db import connection
 
 from smarketing.agreement.models import AgreementVersion
-from smarketing.agreement.services import (
-    agreement_activate,
-    agreement_approve,
-    agreement_draft_create,
-)
 from smarketing.contacts.choices import ConsentState
 from smarketing.contacts.models import Account, Contact
 from smarketing.scoring.breakdown import score_breakdown, score_engagement
@@ -21,6 +16,7 @@ from smarketing.scoring.models import ContactScore
 from smarketing.scoring.rescore import rescore_run, rescore_start
 from smarketing.tracking.services import EventIn, events_append
 from tests import handchecked
+from tests.factories import agreement_signed
 
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
@@ -30,10 +26,7 @@ NOW = datetime.fromtimestamp(handchecked.NOW, tz=UTC)
 @pytest.fixture
 def active(make_user) -> AgreementVersion:
     marketing, sales = make_user("marketing_manager"), make_user("sales_manager")
-    version = agreement_draft_create(actor=marketing, text=YAML)
-    agreement_approve(actor=marketing, version=version)
-    agreement_approve(actor=sales, version=version)
-    return agreement_activate(actor=sales, version=version)
+    return agreement_signed(YAML, marketing, sales)
 
 
 def _contact(case: handchecked.Case, number: int) -> Contact:

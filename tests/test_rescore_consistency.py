@@ -19,11 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smarketing.agreement.models import AgreementVersion
-from smarketing.agreement.services import (
-    agreement_activate,
-    agreement_approve,
-    agreement_draft_create,
-)
 from smarketing.contacts.models import Contact
 from smarketing.contacts.services import account_create, contact_create
 from smarketing.demo.agreement_text import DEMO_AGREEMENT
@@ -32,6 +27,7 @@ from smarketing.scoring.models import ContactScore, MqlHandover, RunStatus
 from smarketing.scoring.rescore import rescore_run, rescore_start
 from smarketing.scoring.services import scoring_consume, state_load
 from smarketing.tracking.services import EventIn, events_append
+from tests.factories import agreement_signed
 
 pytestmark = pytest.mark.django_db
 
@@ -130,10 +126,7 @@ EVENTS = st.lists(st.tuples(WHO, WHAT, WHEN, MICROS), max_size=60)
 @pytest.fixture
 def scene(make_user: Any) -> tuple[AgreementVersion, list[Contact]]:
     marketing, sales = make_user("marketing_manager"), make_user("sales_manager")
-    version = agreement_draft_create(actor=marketing, text=DEMO_AGREEMENT)
-    agreement_approve(actor=marketing, version=version)
-    agreement_approve(actor=sales, version=version)
-    version = agreement_activate(actor=sales, version=version)
+    version = agreement_signed(DEMO_AGREEMENT, marketing, sales)
     contacts = []
     for number, person in enumerate(PEOPLE):
         account = (

@@ -11,8 +11,6 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from smarketing.agreement.services import (
-    agreement_activate,
-    agreement_approve,
     agreement_draft_create,
 )
 from smarketing.contacts.services import account_create, contact_create, contact_stage_change
@@ -23,6 +21,7 @@ from smarketing.handoff.overview import (
     routing_preview_next,
     routing_warnings,
 )
+from tests.factories import agreement_signed
 
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
@@ -43,10 +42,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def _activate(text: str, marketing, manager):
-    version = agreement_draft_create(actor=marketing, text=text)
-    agreement_approve(actor=marketing, version=version)
-    agreement_approve(actor=manager, version=version)
-    return agreement_activate(actor=manager, version=version)
+    return agreement_signed(text, marketing, manager)
 
 
 @pytest.fixture

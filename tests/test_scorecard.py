@@ -18,8 +18,6 @@ from smarketing.agreement.diff import agreement_diff
 from smarketing.agreement.edit import text_value_set
 from smarketing.agreement.models import AgreementVersion
 from smarketing.agreement.services import (
-    agreement_activate,
-    agreement_approve,
     agreement_draft_create,
 )
 from smarketing.agreement.validation import AgreementValidationError, agreement_parse
@@ -44,7 +42,7 @@ from smarketing.handoff.scorecard import (
     scorecard_months,
 )
 from smarketing.scoring.models import ContactScore
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, agreement_signed
 
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
@@ -76,10 +74,7 @@ def utc(*args: int) -> datetime:
 
 
 def _activate(text: str, marketing: Any, sales: Any) -> AgreementVersion:
-    version = agreement_draft_create(actor=marketing, text=text)
-    agreement_approve(actor=marketing, version=version)
-    agreement_approve(actor=sales, version=version)
-    return agreement_activate(actor=sales, version=version)
+    return agreement_signed(text, marketing, sales)
 
 
 @pytest.fixture

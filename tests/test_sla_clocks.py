@@ -11,17 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from smarketing.agreement.services import (
-    agreement_activate,
-    agreement_approve,
-    agreement_draft_create,
-)
 from smarketing.contacts.models import Activity
 from smarketing.contacts.services import account_create, contact_create, contact_stage_change
 from smarketing.handoff.clocks import sla_sweep
 from smarketing.handoff.models import ClockKind, ClockState, Handoff, HandoffStep, SlaClock, Team
 from smarketing.handoff.services import handoff_accept, handoff_reject, handoffs_route
 from smarketing.notifications.models import Notification
+from tests.factories import agreement_signed
 
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
@@ -51,10 +47,7 @@ def utc(*args: int) -> datetime:
 @pytest.fixture
 def world(make_user):
     marketing, manager = make_user("marketing_manager"), make_user("sales_manager")
-    version = agreement_draft_create(actor=marketing, text=YAML + TERMS)
-    agreement_approve(actor=marketing, version=version)
-    agreement_approve(actor=manager, version=version)
-    agreement_activate(actor=manager, version=version)
+    agreement_signed(YAML + TERMS, marketing, manager)
     lea = make_user("sales_rep", first_name="Léa", email="lea@nuage.fr", manager=manager)
     hugo = make_user("sales_rep", first_name="Hugo", email="hugo@nuage.fr", manager=manager)
     team = Team.objects.create(key="france", name="France", manager=manager, country="FR")
