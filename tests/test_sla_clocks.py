@@ -13,7 +13,7 @@ import pytest
 
 from smarketing.contacts.models import Activity
 from smarketing.contacts.services import account_create, contact_create, contact_stage_change
-from smarketing.handoff.clocks import sla_sweep
+from smarketing.handoff.clocks import clocks_on_touch, sla_sweep
 from smarketing.handoff.models import ClockKind, ClockState, Handoff, HandoffStep, SlaClock, Team
 from smarketing.handoff.services import handoff_accept, handoff_reject, handoffs_route
 from smarketing.notifications.models import Notification
@@ -146,6 +146,21 @@ def test_the_escalation_ladder_steps_at_exact_times(world) -> None:
     assert _clock(handoff, ClockKind.ACCEPT).next_step_at is None
 
 
+def test_the_reassignments_of_one_sweep_see_each_other(world, make_user) -> None:
+    # given Anne with Léa and Paul with Hugo, then Marc joins the team (never assigned)
+    anne, paul = _handoff("anne@acme.fr"), _handoff("paul@beta.fr")
+    assert (anne.assignee, paul.assignee) == (world["lea"], world["hugo"])
+    marc = make_user("sales_rep", first_name="Marc", manager=world["manager"])
+    world["team"].members.add(marc)
+    # when one sweep finds both at 150 % (Thu 11:00 Paris): remind, tell, reassign each
+    assert sla_sweep(now=utc(2026, 11, 26, 10, 0)).escalated == 6
+    # then Anne goes to Marc (never assigned: first in turn), and Paul to Léa, not to Marc
+    # again: Marc's lead from this sweep is more recent than Léa's of Tuesday
+    anne.refresh_from_db()
+    paul.refresh_from_db()
+    assert (anne.assignee, paul.assignee) == (marc, world["lea"])
+
+
 def test_an_answer_in_time_stops_the_clock_as_met(world) -> None:
     handoff = _handoff()
     handoff_accept(actor=world["lea"], handoff=handoff, now=utc(2026, 11, 25, 9, 0))
@@ -182,6 +197,7 @@ def test_calls_stop_first_touch_and_count_as_follow_ups(world) -> None:
 
     def log(kind: str, at: datetime) -> None:
         Activity.objects.create(contact=contact, kind=kind, subject=kind, occurred_at=at)
+        clocks_on_touch(contact_id=contact.pk, kind=kind, when=at)
 
     log("note", utc(2026, 11, 25, 9, 30))  # a note is not a touch
     assert _clock(handoff, ClockKind.FIRST_TOUCH).stopped_at is None

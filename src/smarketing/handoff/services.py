@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from smarketing.agreement.models import AgreementVersion, VersionStatus
 from smarketing.contacts.choices import LifecycleStage
-from smarketing.contacts.models import Contact
-from smarketing.contacts.services import contact_stage_change
+from smarketing.contacts.models import Activity, Contact
+from smarketing.contacts.services import activity_log, contact_stage_change
 from smarketing.core.errors import ConflictError, DomainError, PermissionDeniedError
-from smarketing.handoff.clocks import clocks_on_answer, clocks_start
+from smarketing.handoff.clocks import clocks_on_answer, clocks_on_touch, clocks_start
 from smarketing.handoff.models import (
     ClockKind,
     Handoff,
@@ -244,6 +244,19 @@ def inbox(*, user: User) -> tuple[list[Handoff], list[Handoff]]:
         .order_by("accept_due", "id")
     )
     return mine, queue
+
+
+def touch_log(
+    *, actor: User, contact: Contact, kind: str, subject: str, occurred_at: datetime | None = None
+) -> Activity:
+    """Log a call, e-mail, meeting or note with a lead; the first three move its SLA clocks
+    (first touch, follow-ups) in the same transaction."""
+    with transaction.atomic():
+        activity = activity_log(
+            actor=actor, contact=contact, kind=kind, subject=subject, occurred_at=occurred_at
+        )
+        clocks_on_touch(contact_id=contact.pk, kind=kind, when=activity.occurred_at)
+    return activity
 
 
 def to_follow_up(*, user: User) -> list[SlaClock]:

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from smarketing.contacts.services import activity_log
 from smarketing.core.errors import DomainError
 from smarketing.handoff.models import Handoff, HandoffStatus
 from smarketing.handoff.services import (
@@ -18,6 +17,7 @@ from smarketing.handoff.services import (
     handoff_reject,
     inbox,
     to_follow_up,
+    touch_log,
     working_time_left,
 )
 from smarketing.scoring.selectors import contact_score
@@ -124,7 +124,7 @@ def _answer(request: HttpRequest, handoff_id: int) -> HttpResponse:
             )
             messages.success(request, _("%(name)s rejected.") % {"name": handoff.contact})
         elif action == "call":
-            activity_log(
+            touch_log(
                 actor=user,
                 contact=handoff.contact,
                 kind="call",

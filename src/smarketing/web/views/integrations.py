@@ -44,7 +44,7 @@ def _tokens_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
         else:
             context.update(created=token, secret=secret)
     tokens = ApiToken.objects.select_related("created_by")
-    context["tokens"] = tokens.filter(created_by=request.user) if mine else tokens
+    context["tokens"] = tokens.filter(created_by_id=request.user.pk) if mine else tokens
     return render(request, "web/integrations/tokens.html", context, status=status)
 
 
