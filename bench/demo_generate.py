@@ -28,6 +28,12 @@ TABLES = [
     "contacts_deal",
     "contacts_activity",
     "tracking_event",
+    "agreement_agreementversion",
+    "handoff_team",
+    "handoff_team_members",
+    "handoff_absence",
+    "handoff_handoff",
+    "handoff_handoffstep",
 ]
 
 

@@ -69,8 +69,8 @@ sla:
        follow_up_days: 7}
     - {key: default, accept_hours: 8, first_touch_hours: 24, follow_ups: 3, follow_up_days: 10}
 quotas:
-  - {mqls_per_month: 60}
-  - {persona: cfo, mqls_per_month: 20}
+  - {mqls_per_month: 100}
+  - {persona: cfo, mqls_per_month: 70}
 reasons:
   - {code: wrong_persona, label: Mauvais persona, disposition: disqualified}
   - {code: no_budget, label: Pas de budget, disposition: nurturing}

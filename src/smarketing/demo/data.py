@@ -238,3 +238,35 @@ LOST_REASONS = [
     "timing",
     "product_fit",
 ]
+
+# the sales reps' planned holidays: (month, day, days, reason); the three inside reps are all
+# away together for a few days at Christmas, so a few leads wait in the manager's queue
+HOLIDAYS = {
+    "thomas": [(8, 1, 14, "Congés d'été"), (12, 21, 11, "Congés de Noël")],
+    "julie": [(8, 12, 14, "Congés d'été"), (12, 24, 10, "Congés de Noël")],
+    "antoine": [(8, 22, 12, "Congés d'été"), (12, 29, 7, "Congés de Noël")],
+    "ines": [(7, 20, 21, "Congés d'été"), (12, 22, 12, "Congés de Noël")],
+}
+SICK_LEAVE = "Arrêt maladie"
+TRAINING = "Formation"
+# how often each rep answers a lead in time, at the start and at the end of the demo year:
+# Julie gets much better over the year, Antoine is often late
+PUNCTUALITY = {
+    "thomas": (0.93, 0.95),
+    "julie": (0.55, 0.97),
+    "antoine": (0.72, 0.64),
+    "ines": (0.9, 0.93),
+}
+# reject reasons (agreement codes, weight) by the stage the contact went to
+REJECT_REASONS = {
+    "nurturing": [("no_project", 5), ("no_budget", 4), ("bad_data", 2)],
+    "disqualified": [("wrong_persona", 5), ("competitor", 2), ("customer", 2)],
+}
+REJECT_COMMENTS = {
+    "no_project": ["Rappeler au prochain trimestre", "Projet repoussé à l'an prochain"],
+    "no_budget": ["Budget gelé jusqu'en janvier", "Pas de ligne budgétaire cette année"],
+    "bad_data": ["Numéro de téléphone invalide", "L'adresse e-mail revient en erreur"],
+    "wrong_persona": ["Stagiaire, pas décisionnaire", "Aucun pouvoir d'achat"],
+    "competitor": ["Travaille chez un éditeur concurrent"],
+    "customer": ["Déjà client via la filiale"],
+}

@@ -74,7 +74,8 @@ def journey(rng: random.Random, created: datetime, now: datetime, outbound: bool
             result.lost_reason = rng.choice(["price", "competitor", "no_decision", "timing"])
         else:
             result.deal_status = "open"
-    worked = [when for name, when in path if name in {"sal", "sql", "opportunity"}]
+    # the touches after an accepted hand-off (at ``sal``) are the hand-off step's
+    worked = [when for name, when in path if name in {"sql", "opportunity"}]
     for when in worked:
         for _ in range(rng.randint(1, 3)):
             moment = when + timedelta(hours=rng.uniform(1, 240))

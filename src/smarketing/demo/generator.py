@@ -23,8 +23,10 @@ from smarketing.core.db import sqlite_checkpoint
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
 from smarketing.demo import data
+from smarketing.demo.absences import absences_step
 from smarketing.demo.agreement_text import DEMO_AGREEMENT
 from smarketing.demo.funnel import behaviour, journey
+from smarketing.demo.handoffs import handoffs_step
 from smarketing.handoff.models import Team
 from smarketing.tracking.services import MAX_BATCH, EventIn, events_append
 from smarketing.users.models import User
@@ -301,7 +303,14 @@ def agreement_step(ctx: Context) -> None:
     ctx.summary.counts["agreement versions"] = 1
 
 
-STEPS: list[Callable[[Context], None]] = [team_step, agreement_step, accounts_step, funnel_step]
+STEPS: list[Callable[[Context], None]] = [
+    team_step,
+    agreement_step,
+    accounts_step,
+    funnel_step,
+    absences_step,
+    handoffs_step,
+]
 
 
 def generate(
