@@ -381,3 +381,26 @@ def test_deadlines_are_working_hours_of_the_teams_calendar() -> None:
         monday = handoff.created_at.astimezone(PARIS).date() + timedelta(days=2)
         hour = 11 if handoff.sla_term == "hot" else 17
         assert handoff.accept_due == datetime.combine(monday, clock(hour), PARIS)
+
+
+@pytest.mark.django_db
+def test_recent_handoffs_have_their_sla_clocks_as_of_the_demo_day() -> None:
+    from smarketing.handoff.models import ClockKind, SlaClock
+
+    generate(contacts=600, seed=3, today=date(2026, 6, 30))
+    now = datetime(2026, 6, 30, tzinfo=ZoneInfo("UTC"))  # the demo's "today" starts at midnight
+    # every open hand-off has its answer clock running
+    open_ids = set(Handoff.objects.filter(status="open").values_list("id", flat=True))
+    running = SlaClock.objects.filter(kind=ClockKind.ACCEPT, stopped_at=None)
+    assert open_ids
+    assert open_ids == set(running.values_list("handoff_id", flat=True))
+    # running clocks are breached exactly when past their deadline, at risk past their mark
+    for sla in SlaClock.objects.filter(stopped_at=None):
+        expected = (
+            "breached" if sla.due_at <= now else "at_risk" if sla.at_risk_at <= now else "running"
+        )
+        assert sla.state == expected, sla
+    # stopped ones say whether they were in time
+    for sla in SlaClock.objects.exclude(stopped_at=None).exclude(state="cancelled"):
+        assert sla.state == ("met" if sla.stopped_at <= sla.due_at else "breached"), sla
+    assert SlaClock.objects.exclude(stopped_at=None).exists()

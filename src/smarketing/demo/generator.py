@@ -25,6 +25,7 @@ from smarketing.core.text import email_normalize, search_key
 from smarketing.demo import data
 from smarketing.demo.absences import absences_step
 from smarketing.demo.agreement_text import DEMO_AGREEMENT
+from smarketing.demo.clocks import clocks_step
 from smarketing.demo.funnel import behaviour, journey
 from smarketing.demo.handoffs import handoffs_step
 from smarketing.handoff.models import Team
@@ -310,6 +311,7 @@ STEPS: list[Callable[[Context], None]] = [
     funnel_step,
     absences_step,
     handoffs_step,
+    clocks_step,
 ]
 
 
