@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 DAY = 86400.0
 
 
@@ -49,31 +51,44 @@ def _add(state: EngagementState, points: float, when: float, half_life_days: flo
         state.value += decay(points, state.at - when, half_life_days)
 
 
-_BY_TYPE: dict[int, tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]] = {}
+class EngagementRules:
+    """An agreement's engagement rules indexed by event type, for folding many events."""
+
+    def __init__(self, engagement: dict[str, Any]) -> None:
+        self.half_life = float(engagement["half_life_days"])
+        self.by_type: dict[str, list[dict[str, Any]]] = {}
+        for rule in engagement["rules"]:
+            self.by_type.setdefault(rule["event"], []).append(rule)
+
+    def rule_for(self, event_type: str, properties: Any) -> dict[str, Any] | None:
+        """The first rule matching the event's type and every ``where`` property.
+
+        ``properties`` is a dict, or its JSON text: decoded only when a ``where`` is tested
+        (most rules have none).
+        """
+        for rule in self.by_type.get(event_type, ()):
+            where = rule.get("where")
+            if not where:
+                return rule
+            if not isinstance(properties, dict):
+                properties = orjson.loads(properties) if properties else {}
+            if all(properties.get(k) == v for k, v in where.items()):
+                return rule
+        return None
 
 
-def _rules_of_type(rules: list[dict[str, Any]], event_type: str) -> list[dict[str, Any]]:
-    """The rules for ``event_type``, in order (indexed once per rule list)."""
-    entry = _BY_TYPE.get(id(rules))
+_RULES: dict[int, tuple[list[dict[str, Any]], EngagementRules]] = {}
+
+
+def _rules_of(engagement: dict[str, Any]) -> EngagementRules:
+    """The indexed rules of ``engagement`` (remembered per rule list)."""
+    rules = engagement["rules"]
+    entry = _RULES.get(id(rules))
     if entry is None or entry[0] is not rules:
-        index: dict[str, list[dict[str, Any]]] = {}
-        for rule in rules:
-            index.setdefault(rule["event"], []).append(rule)
-        if len(_BY_TYPE) > 64:
-            _BY_TYPE.clear()
-        entry = _BY_TYPE[id(rules)] = (rules, index)
-    return entry[1].get(event_type, [])
-
-
-def rule_for(
-    event_type: str, properties: dict[str, Any], rules: list[dict[str, Any]]
-) -> dict[str, Any] | None:
-    """The first rule matching the event's type and every ``where`` property."""
-    for rule in _rules_of_type(rules, event_type):
-        where = rule.get("where")
-        if not where or all(properties.get(k) == v for k, v in where.items()):
-            return rule
-    return None
+        if len(_RULES) > 64:
+            _RULES.clear()
+        entry = _RULES[id(rules)] = (rules, EngagementRules(engagement))
+    return entry[1]
 
 
 def engagement_fold(
@@ -85,10 +100,14 @@ def engagement_fold(
     engagement: dict[str, Any],
 ) -> str:
     """Fold one event into ``state``; return the key of the rule it scored under ('' if none)."""
-    half_life = float(engagement["half_life_days"])
-    rule = rule_for(event_type, properties, engagement["rules"])
+    rule = _rules_of(engagement).rule_for(event_type, properties)
     if rule is None:
         return ""
+    return rule_fold(state, rule, when, float(engagement["half_life_days"]))
+
+
+def rule_fold(state: EngagementState, rule: dict[str, Any], when: float, half_life: float) -> str:
+    """Fold one event that matched ``rule`` into ``state``; return the rule's key."""
     key, points = rule["key"], float(rule["points"])
     state.hits[key] = state.hits.get(key, 0) + 1
     cap = rule.get("cap")
@@ -103,6 +122,7 @@ def engagement_fold(
         _add(state, points, when, half_life)
         return key
     state.capped[key] = state.capped.get(key, 0) + 1
+    counted.sort()  # a stored state may keep a window's times in any order
     latest = counted[-1]
     if when < latest:  # a late, earlier event takes the place of the latest counted one
         _add(state, -points, latest, half_life)

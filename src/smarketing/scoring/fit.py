@@ -76,3 +76,47 @@ def fit_evaluate(profile: Profile, fit: dict[str, Any]) -> Fit:
             line = fit_line(fit, persona["key"], points, marks)
             best = Fit(points, grade_for(points, fit["grades"]), persona["key"], line, marks)
     return best or Fit(0, "D", "", "fit D: no persona defined")
+
+
+PROFILE_FIELDS = ("job_title", "sector", "size_band", "country", "annual_revenue")
+MEMO_LIMIT = 100_000
+
+
+class FitMemo:
+    """``fit_evaluate`` for many profiles, remembered.
+
+    A fit depends only on which criteria the profile meets, and each criterion looks at one
+    field: so each distinct value of a field is matched once, and each combination of matches
+    is evaluated once (by ``fit_evaluate`` itself, on the first profile that shows it).
+    """
+
+    def __init__(self, fit: dict[str, Any]) -> None:
+        self.fit = fit
+        criteria = [c for persona in fit["personas"] for c in persona["criteria"]]
+        fields = {c["field"] for c in criteria}
+        self._fields = [
+            (PROFILE_FIELDS.index(name), [c for c in criteria if c["field"] == name])
+            for name in PROFILE_FIELDS
+            if name in fields
+        ]
+        self._matches: list[dict[Any, tuple[bool, ...]]] = [{} for _ in self._fields]
+        self._fits: dict[tuple[tuple[bool, ...], ...], Fit] = {}
+
+    def evaluate(self, values: tuple[Any, ...]) -> Fit:
+        """The fit of a profile given as values in ``PROFILE_FIELDS`` order."""
+        key = []
+        profile: Profile | None = None
+        for (index, criteria), memo in zip(self._fields, self._matches, strict=True):
+            value = values[index]
+            matches = memo.get(value)
+            if matches is None:
+                profile = profile or Profile(*values)
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                matches = memo[value] = tuple(criterion_matches(c, profile) for c in criteria)
+            key.append(matches)
+        signature = tuple(key)
+        fit = self._fits.get(signature)
+        if fit is None:
+            fit = self._fits[signature] = fit_evaluate(profile or Profile(*values), self.fit)
+        return fit

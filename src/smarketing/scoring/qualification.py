@@ -26,24 +26,80 @@ def at_least(grade: str, minimum: str) -> bool:
     return GRADE_ORDER.index(grade) <= GRADE_ORDER.index(minimum)
 
 
+class Exclusions:
+    """The agreement's exclusions, prepared once for checking many people."""
+
+    def __init__(self, exclusions: dict[str, Any]) -> None:
+        self.competitors = {d.casefold() for d in exclusions.get("competitor_domains", [])}
+        self.free_mail = {d.casefold() for d in exclusions.get("free_mail_domains", [])}
+        self.student_words = [search_key(word) for word in exclusions.get("student_titles", [])]
+        self.countries = {c.upper() for c in exclusions.get("countries_out_of_target", [])}
+        self.opted_out = bool(exclusions.get("opted_out"))
+        self._students: dict[str, bool] = {}
+
+    def is_student(self, job_title: str) -> bool:
+        """Whether the title holds one of the student words (remembered per title)."""
+        student = self._students.get(job_title)
+        if student is None:
+            if len(self._students) >= 100_000:
+                self._students.clear()
+            title = search_key(job_title)
+            student = self._students[job_title] = any(w in title for w in self.student_words)
+        return student
+
+    def reason(self, person: Person) -> str:
+        """Why the person is out of target ('' when not excluded)."""
+        domain = person.email.rpartition("@")[2].casefold()
+        if domain in self.competitors or person.account_domain.casefold() in self.competitors:
+            return "competitor"
+        if domain in self.free_mail:
+            return "free-mail address"
+        if self.is_student(person.job_title):
+            return "student"
+        if person.country.upper() in self.countries:
+            return "country out of target"
+        if self.opted_out and person.opted_out:
+            return "opted out"
+        return ""
+
+
 def exclusion_reason(person: Person, exclusions: dict[str, Any]) -> str:
     """Why the person is out of target ('' when not excluded)."""
-    domain = person.email.rpartition("@")[2].casefold()
-    if domain in {d.casefold() for d in exclusions.get("competitor_domains", [])} or (
-        person.account_domain.casefold()
-        in {d.casefold() for d in exclusions.get("competitor_domains", [])}
-    ):
-        return "competitor"
-    if domain in {d.casefold() for d in exclusions.get("free_mail_domains", [])}:
-        return "free-mail address"
-    title = search_key(person.job_title)
-    if any(search_key(word) in title for word in exclusions.get("student_titles", [])):
-        return "student"
-    if person.country.upper() in {c.upper() for c in exclusions.get("countries_out_of_target", [])}:
-        return "country out of target"
-    if exclusions.get("opted_out") and person.opted_out:
-        return "opted out"
-    return ""
+    return Exclusions(exclusions).reason(person)
+
+
+class MqlRule:
+    """The agreement's MQL rule and exclusions, prepared once for deciding many contacts."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.exclusions = Exclusions(document.get("exclusions", {}))
+        rule = document["mql"]
+        self.fast_track = [
+            (
+                fast["event"],
+                fast["min_fit"],
+                f"fast track: {fast['event']} with fit ≥ {fast['min_fit']}",
+            )
+            for fast in rule.get("fast_track", [])
+        ]
+        self.min_fit = rule["min_fit"]
+        self.min_engagement = rule["min_engagement"]
+        self.met = f"fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
+        self.unmet = f"needs fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
+
+    def evaluate(
+        self, *, grade: str, engagement: float, event_types: set[str], person: Person
+    ) -> tuple[bool, str]:
+        """Return (qualifies, why); exclusions win over points."""
+        excluded = self.exclusions.reason(person)
+        if excluded:
+            return False, f"excluded: {excluded}"
+        for event, min_fit, why in self.fast_track:
+            if event in event_types and at_least(grade, min_fit):
+                return True, why
+        if at_least(grade, self.min_fit) and engagement >= self.min_engagement:
+            return True, self.met
+        return False, self.unmet
 
 
 def mql_evaluate(
@@ -55,13 +111,6 @@ def mql_evaluate(
     document: dict[str, Any],
 ) -> tuple[bool, str]:
     """Return (qualifies, why) under the agreement's MQL rule; exclusions win over points."""
-    excluded = exclusion_reason(person, document.get("exclusions", {}))
-    if excluded:
-        return False, f"excluded: {excluded}"
-    rule = document["mql"]
-    for fast in rule.get("fast_track", []):
-        if fast["event"] in event_types and at_least(grade, fast["min_fit"]):
-            return True, f"fast track: {fast['event']} with fit ≥ {fast['min_fit']}"
-    if at_least(grade, rule["min_fit"]) and engagement >= rule["min_engagement"]:
-        return True, f"fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
-    return False, f"needs fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
+    return MqlRule(document).evaluate(
+        grade=grade, engagement=engagement, event_types=event_types, person=person
+    )

@@ -11,86 +11,71 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 
 from smarketing.agreement.models import AgreementVersion, VersionStatus
 from smarketing.contacts import lifecycle
 from smarketing.contacts.choices import ConsentState, LifecycleStage, TransitionSource
-from smarketing.contacts.models import Contact
 from smarketing.contacts.services import contacts_stage_bulk_change
 from smarketing.core.bulk import rows_insert, rows_update
-from smarketing.scoring.engagement import EngagementState, engagement_fold, value_at
-from smarketing.scoring.fit import Fit, Profile, fit_evaluate
+from smarketing.core.collector import gc_paused
+from smarketing.scoring.batch import (
+    EventRow,
+    Scored,
+    Who,
+    contacts_scored,
+    events_after,
+    histories,
+    seconds,
+)
+from smarketing.scoring.engagement import EngagementState, rule_fold, value_at
 from smarketing.scoring.models import ContactScore, RescoreRun, RunStatus, ScoringCursor
-from smarketing.scoring.qualification import Person, mql_evaluate
+from smarketing.scoring.prepared import Scorer, scorer_for
+from smarketing.scoring.qualification import Person
 from smarketing.tracking.models import Event
 
 BATCH = 5000
 
 
-def state_load(score: ContactScore | dict[str, Any] | None) -> tuple[EngagementState, set[str]]:
-    """The foldable state stored with a score, or its ``state`` dict (empty for none)."""
-    raw = score.state if isinstance(score, ContactScore) else score
+def state_load(
+    score: ContactScore | dict[str, Any] | str | bytes | None,
+) -> tuple[EngagementState, set[str]]:
+    """The foldable state stored with a score, or its ``state`` (a dict or its JSON text;
+    empty for none), with each cap window's times in order."""
+    state, types = _state_decode(score.state if isinstance(score, ContactScore) else score)
+    for windows in state.counted.values():
+        for times in windows.values():
+            times.sort()
+    return state, types
+
+
+def _state_decode(raw: Any) -> tuple[EngagementState, set[str]]:
+    """The state as stored (the fold sorts a cap window's times when it needs them)."""
+    if isinstance(raw, str | bytes):
+        raw = orjson.loads(raw)
+        counted = raw.get("counted", {}) if raw else {}  # fresh lists: the fold may change them
+    elif raw:
+        counted = {
+            rule: {window: list(times) for window, times in windows.items()}
+            for rule, windows in raw.get("counted", {}).items()
+        }
     if not raw:
         return EngagementState(), set()
-    data = dict(raw)
-    types = set(data.pop("event_types", []))
-    counted = {
-        rule: {window: sorted(times) for window, times in windows.items()}
-        for rule, windows in data.get("counted", {}).items()
-    }
+    hits, capped = raw.get("hits", {}), raw.get("capped", {})
     return (
         EngagementState(
-            value=float(data.get("value", 0.0)),
-            at=float(data.get("at", 0.0)),
+            value=float(raw.get("value", 0.0)),
+            at=float(raw.get("at", 0.0)),
             counted=counted,
-            hits={k: int(v) for k, v in data.get("hits", {}).items() if v},
-            capped={k: int(v) for k, v in data.get("capped", {}).items() if v},
+            hits={k: int(v) for k, v in hits.items() if v} if hits else {},
+            capped={k: int(v) for k, v in capped.items() if v} if capped else {},
         ),
-        types,
+        set(raw.get("event_types", ())),
     )
-
-
-WHO = (
-    "id",
-    "email",
-    "job_title",
-    "consent",
-    "lifecycle_stage",
-    "account__sector",
-    "account__size_band",
-    "account__country",
-    "account__annual_revenue",
-    "account__domain",
-)
-
-
-@dataclass(frozen=True)
-class Who:
-    """What scoring needs of a contact and its account (read as plain values)."""
-
-    id: int
-    email: str
-    job_title: str
-    consent: str
-    stage: str
-    sector: str | None
-    size_band: str | None
-    country: str | None
-    revenue: Decimal | None
-    domain: str | None
-
-
-def who_of(contact_ids: Iterable[int]) -> dict[int, Who]:
-    """The scoring facts of these contacts, in one query."""
-    return {
-        row[0]: Who(*row)
-        for row in Contact.objects.filter(id__in=list(contact_ids)).values_list(*WHO)
-    }
 
 
 @dataclass
@@ -108,40 +93,30 @@ class Computed:
 
 
 def score_compute(
-    who: Who, events: Iterable[EventLike], document: dict[str, Any], state_raw: Any, now: datetime
+    who: Who, events: Iterable[EventRow], scorer: Scorer, state_raw: Any, now: datetime
 ) -> Computed:
     """Fold ``events`` into the stored state and evaluate fit and the MQL rule at ``now``."""
-    state, types = state_load(state_raw)
-    engagement_rules = document["engagement"]
+    state, types = _state_decode(state_raw)
+    rules = scorer.rules
+    half_life = rules.half_life
     for event in events:
-        if engagement_fold(
-            state,
-            event_type=event.type,
-            properties=event.properties,
-            when=event.occurred_at.timestamp(),
-            engagement=engagement_rules,
-        ):
+        rule = rules.rule_for(event.type, event.properties)
+        if rule is not None and rule_fold(state, rule, event.when, half_life):
             types.add(event.type)
-    fit = _fit(
-        Profile(
-            job_title=who.job_title,
-            sector=who.sector or "",
-            size_band=who.size_band or "",
-            country=who.country or "",
-            annual_revenue=who.revenue,
-        ),
-        document,
+    country = who.country or ""
+    fit = scorer.fit.evaluate(
+        (who.job_title, who.sector or "", who.size_band or "", country, who.revenue)
     )
-    engagement = value_at(state, now.timestamp(), float(engagement_rules["half_life_days"]))
+    engagement = value_at(state, now.timestamp(), half_life)
     person = Person(
         email=who.email,
         job_title=who.job_title,
         account_domain=who.domain or "",
-        country=who.country or "",
+        country=country,
         opted_out=who.consent == ConsentState.WITHDRAWN,
     )
-    qualifies, why = mql_evaluate(
-        grade=fit.grade, engagement=engagement, event_types=types, person=person, document=document
+    qualifies, why = scorer.mql.evaluate(
+        grade=fit.grade, engagement=engagement, event_types=types, person=person
     )
     return Computed(
         fit_grade=fit.grade,
@@ -160,54 +135,6 @@ def score_compute(
         qualifies=qualifies,
         reason=why,
     )
-
-
-_FIT_CACHE: dict[tuple[int, Profile], Fit] = {}
-
-
-def _fit(profile: Profile, document: dict[str, Any]) -> Fit:
-    """``fit_evaluate`` remembered per profile (many contacts share one; bounded cache)."""
-    key = (id(document["fit"]), profile)
-    fit = _FIT_CACHE.get(key)
-    if fit is None:
-        if len(_FIT_CACHE) > 50_000:
-            _FIT_CACHE.clear()
-        fit = _FIT_CACHE[key] = fit_evaluate(profile, document["fit"])
-    return fit
-
-
-class EventLike(Protocol):
-    """What scoring reads of an event (an ``Event`` or a lighter row)."""
-
-    @property
-    def pk(self) -> Any: ...
-    @property
-    def contact_id(self) -> int | None: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def occurred_at(self) -> datetime: ...
-    @property
-    def properties(self) -> Any: ...
-
-
-class EventRow(NamedTuple):
-    """An event read as plain values (cheaper than a model instance)."""
-
-    pk: int
-    contact_id: int | None
-    type: str
-    occurred_at: datetime
-    properties: dict[str, Any]
-
-
-def events_after(after: int, *, up_to: int | None = None, limit: int = BATCH) -> list[EventRow]:
-    """The next events by id, as rows."""
-    query = Event.objects.filter(id__gt=after)
-    if up_to is not None:
-        query = query.filter(id__lte=up_to)
-    fields = ("id", "contact_id", "type", "occurred_at", "properties")
-    return [EventRow(*row) for row in query.order_by("id").values_list(*fields)[:limit]]
 
 
 SCORE_FIELDS = (
@@ -238,50 +165,41 @@ def _values(computed: Computed, now: datetime) -> tuple[Any, ...]:
 
 
 def scores_apply(
-    *, events: list[EventLike], version: AgreementVersion, now: datetime, qualify: bool = True
+    *, events: list[EventRow], version: AgreementVersion, now: datetime, qualify: bool = True
 ) -> int:
     """Fold ``events`` into their contacts' scores under ``version``; with ``qualify``, move
     contacts that cross the MQL rule to ``mql``. Returns how many contacts were touched.
 
     A contact without a score for this version yet has its whole history folded (up to the
     last event of the batch), so a version activated without a full rescore still scores right.
-    Reads are a few set-based queries and writes one ``executemany`` per kind, whatever the
-    batch size.
+    Reads are three queries (events, contacts with accounts and scores, new contacts'
+    histories) and writes one ``executemany`` per kind, whatever the batch size.
     """
-    by_contact: dict[int, list[EventLike]] = defaultdict(list)
+    by_contact: dict[int, list[EventRow]] = defaultdict(list)
     for event in events:
         if event.contact_id is not None:
             by_contact[event.contact_id].append(event)
     if not by_contact:
         return 0
     last_id = max(event.pk for event in events)
-    people = who_of(by_contact)
-    previous = {
-        row[0]: row[1:]
-        for row in ContactScore.objects.filter(
-            version=version, contact_id__in=list(by_contact)
-        ).values_list("contact_id", "id", "state", "qualifies")
-    }
+    scorer = scorer_for(version.document)
+    people: dict[int, Scored] = contacts_scored(by_contact, version_id=version.pk)
+    unscored = [cid for cid, scored in people.items() if scored.score_id is None]
+    history = histories(unscored, up_to=last_id)
     created, changed = [], []
     crossing: dict[str, list[int]] = defaultdict(list)
     for contact_id, contact_events in by_contact.items():
-        who = people.get(contact_id)
-        if who is None:
+        scored = people.get(contact_id)
+        if scored is None:
             continue
-        old = previous.get(contact_id)
-        if old is None:
-            contact_events = list(
-                Event.objects.filter(contact_id=contact_id, id__lte=last_id).order_by("id")
-            )
-        computed = score_compute(
-            who, contact_events, version.document, old[1] if old else None, now
-        )
-        if old is None:
+        if scored.score_id is None:
+            computed = score_compute(scored.who, history.get(contact_id, ()), scorer, None, now)
             created.append((version.pk, contact_id, *_values(computed, now), False))
         else:
-            changed.append((*_values(computed, now), old[0]))
-        crossed = qualify and computed.qualifies and not (old is not None and old[2])
-        if crossed and lifecycle.rule_for(who.stage, LifecycleStage.MQL) is not None:
+            computed = score_compute(scored.who, contact_events, scorer, scored.state, now)
+            changed.append((*_values(computed, now), scored.score_id))
+        crossed = qualify and computed.qualifies and not scored.qualifies
+        if crossed and lifecycle.rule_for(scored.who.stage, LifecycleStage.MQL) is not None:
             crossing[computed.reason].append(contact_id)
     rows_insert(ContactScore, ("version_id", "contact_id", *SCORE_FIELDS, "handover_due"), created)
     rows_update(ContactScore, SCORE_FIELDS, changed)
@@ -309,22 +227,24 @@ def contact_rescore(*, contact_id: int, now: datetime | None = None) -> None:
         return
     when = now or timezone.now()
     with transaction.atomic():
-        who = who_of([contact_id]).get(contact_id)
-        if who is None:
+        scored = contacts_scored([contact_id], version_id=version.pk).get(contact_id)
+        if scored is None:
             return
-        previous = ContactScore.objects.filter(version=version, contact_id=contact_id).first()
-        events = list(Event.objects.filter(contact_id=contact_id).order_by("id"))
-        computed = score_compute(who, events, version.document, None, when)
-        if previous is None:
+        events = [
+            EventRow(e.pk, e.contact_id, e.type, seconds(e.occurred_at), e.properties)
+            for e in Event.objects.filter(contact_id=contact_id).order_by("id")
+        ]
+        computed = score_compute(scored.who, events, scorer_for(version.document), None, when)
+        if scored.score_id is None:
             rows_insert(
                 ContactScore,
                 ("version_id", "contact_id", *SCORE_FIELDS, "handover_due"),
                 [(version.pk, contact_id, *_values(computed, when), False)],
             )
         else:
-            rows_update(ContactScore, SCORE_FIELDS, [(*_values(computed, when), previous.pk)])
-        crossed = computed.qualifies and not (previous is not None and previous.qualifies)
-        if crossed and lifecycle.rule_for(who.stage, LifecycleStage.MQL) is not None:
+            rows_update(ContactScore, SCORE_FIELDS, [(*_values(computed, when), scored.score_id)])
+        crossed = computed.qualifies and not scored.qualifies
+        if crossed and lifecycle.rule_for(scored.who.stage, LifecycleStage.MQL) is not None:
             contacts_stage_bulk_change(
                 contact_ids=[contact_id],
                 to_stage=LifecycleStage.MQL,
@@ -346,11 +266,11 @@ def scoring_consume(*, batch: int = BATCH, now: datetime | None = None) -> int:
     version = active_version()
     if version is None:
         return 0
-    with transaction.atomic():
+    with transaction.atomic(), gc_paused():
         cursor = scoring_cursor_lock()
         if RescoreRun.objects.filter(version=version, status=RunStatus.RUNNING).exists():
             return 0  # the rescore counts these events; folding them now would count them twice
-        events: list[EventLike] = list(events_after(cursor.last_event_id, limit=batch))
+        events = events_after(cursor.last_event_id, limit=batch)
         if not events:
             return 0
         scores_apply(events=events, version=version, now=now or timezone.now())
@@ -365,7 +285,7 @@ def catch_up(*, version: AgreementVersion, after_event_id: int, batch: int = BAT
     cursor = scoring_cursor_lock()
     done, start = 0, after_event_id
     while start < cursor.last_event_id:
-        events: list[EventLike] = list(events_after(start, up_to=cursor.last_event_id, limit=batch))
+        events = events_after(start, up_to=cursor.last_event_id, limit=batch)
         if not events:
             break
         scores_apply(events=events, version=version, now=timezone.now(), qualify=False)

@@ -1,0 +1,143 @@
+"""The event consumer's reads: a batch of events, and what scoring needs of the contacts they
+touch, as plain values in one query each (no model instances, no per-contact query).
+
+JSON columns are returned as text: the event properties are decoded only when a rule tests
+them, and a score's state with orjson. Times are seconds since the epoch, computed from the
+stored value exactly as ``datetime.timestamp()`` computes them from the ORM's datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from smarketing.contacts.models import Account
+from smarketing.core.bulk import value_converter
+
+EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - SQLite stores naive UTC text
+
+
+class EventRow(NamedTuple):
+    """An event read as plain values: ``when`` in seconds, ``properties`` as JSON text."""
+
+    pk: int
+    contact_id: int | None
+    type: str
+    when: float
+    properties: Any
+
+
+class Who(NamedTuple):
+    """What scoring needs of a contact and its account (read as plain values)."""
+
+    id: int
+    email: str
+    job_title: str
+    consent: str
+    stage: str
+    sector: str | None
+    size_band: str | None
+    country: str | None
+    revenue: Decimal | None
+    domain: str | None
+
+
+class Scored(NamedTuple):
+    """A contact's facts and its stored score under one version (``score_id`` None: none)."""
+
+    who: Who
+    score_id: int | None
+    state: Any
+    qualifies: bool
+
+
+def seconds(value: Any) -> float:
+    """Seconds since the epoch of a stored time: a ``datetime`` (PostgreSQL) or SQLite's naive
+    UTC text, as ``timestamp()`` of the aware value gives them."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return (value - EPOCH).total_seconds()
+    return float(value.timestamp())
+
+
+def _occurred_at() -> str:
+    # SQLite: the text itself (the column's declared type would have it parsed by Django's
+    # slower converter); PostgreSQL: psycopg's datetime
+    return "CAST(occurred_at AS TEXT)" if connection.vendor == "sqlite" else "occurred_at"
+
+
+def _ids(values: Iterable[int]) -> str:
+    return ", ".join(str(int(value)) for value in values)
+
+
+def events_after(after: int, *, up_to: int | None = None, limit: int) -> list[EventRow]:
+    """The next events by id after ``after`` (up to ``up_to``), at most ``limit``."""
+    bound = "" if up_to is None else f" AND id <= {int(up_to)}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, contact_id, type, {_occurred_at()}, properties FROM tracking_event "  # noqa: S608 - ints only
+            f"WHERE id > %s{bound} ORDER BY id LIMIT %s",
+            [int(after), int(limit)],
+        )
+        rows = cursor.fetchall()
+    return [
+        EventRow(pk, contact, kind, seconds(at), props) for pk, contact, kind, at, props in rows
+    ]
+
+
+def histories(contact_ids: Iterable[int], *, up_to: int) -> dict[int, list[EventRow]]:
+    """Every event of these contacts up to event ``up_to``, by contact, in id order."""
+    ids = _ids(contact_ids)
+    out: dict[int, list[EventRow]] = {}
+    if not ids:
+        return out
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, contact_id, type, {_occurred_at()}, properties FROM tracking_event "  # noqa: S608 - ints only
+            f"WHERE contact_id IN ({ids}) AND id <= %s ORDER BY id",
+            [int(up_to)],
+        )
+        for pk, contact, kind, at, props in cursor.fetchall():
+            out.setdefault(contact, []).append(EventRow(pk, contact, kind, seconds(at), props))
+    return out
+
+
+def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Scored]:
+    """The scoring facts of these contacts and their score under ``version_id``.
+
+    Two queries by key: joining the scores in the first made PostgreSQL hash the whole score
+    table (states included) and spill it to disk.
+    """
+    ids = _ids(contact_ids)
+    if not ids:
+        return {}
+    revenue = value_converter(Account, "annual_revenue")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT contact_id, id, state, qualifies FROM scoring_contactscore "  # noqa: S608 - ints only
+            f"WHERE version_id = %s AND contact_id IN ({ids})",
+            [int(version_id)],
+        )
+        scores = {row[0]: row for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT c.id, c.email, c.job_title, c.consent, c.lifecycle_stage, a.sector, "  # noqa: S608 - ints only
+            "a.size_band, a.country, a.annual_revenue, a.domain "
+            "FROM contacts_contact c LEFT JOIN contacts_account a ON a.id = c.account_id "
+            f"WHERE c.id IN ({ids})"
+        )
+        rows = cursor.fetchall()
+    out = {}
+    none = (None, None, None, False)
+    for row in rows:
+        money = row[8]
+        if money is not None and revenue is not None:
+            money = revenue(money)
+        who = Who(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], money, row[9])
+        score = scores.get(row[0], none)
+        out[row[0]] = Scored(who, score[1], score[2], bool(score[3]))
+    return out
