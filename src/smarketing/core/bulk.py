@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 Adapter = Callable[[Any], Any]
 
@@ -60,9 +60,8 @@ def rows_update(
 ) -> int:
     """Update rows by primary key: each row is ``columns`` values then the key (keys distinct).
 
-    One ``executemany`` on SQLite. On PostgreSQL one ``UPDATE … FROM json_to_recordset(…)``
-    statement whose rows travel as one JSON document: a statement per row cost about 100 µs
-    each, and arrays of text parameters (JSON states) were slow to escape on the client.
+    One ``executemany`` on SQLite; on PostgreSQL a ``COPY`` into a temporary table and one
+    ``UPDATE … FROM`` it.
     Django's ``bulk_update`` builds a CASE per field and row, far slower than both.
     """
     fields = [_concrete(model, name) for name in columns]
@@ -70,29 +69,43 @@ def rows_update(
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     if connection.vendor == "postgresql":
-        return _update_from_json(table, [*fields, pk], rows)
+        return _update_by_copy(table, [*fields, pk], rows)
     sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {table} SET {sets} WHERE {quote(pk.column)} = %s"  # noqa: S608
     return _execute(sql, [*fields, pk], rows)
 
 
-def _update_from_json(table: str, fields: Sequence[Any], rows: Iterable[Sequence[Any]]) -> int:
-    """PostgreSQL: set ``fields[:-1]`` where the key ``fields[-1]`` matches, for every row."""
-    names = [f"c{i}" for i in range(len(fields))]
-    records = [dict(zip(names, row, strict=True)) for row in rows]
-    if not records:
+def _update_by_copy(table: str, fields: Sequence[Any], rows: Iterable[Sequence[Any]]) -> int:
+    """PostgreSQL: set ``fields[:-1]`` where the key ``fields[-1]`` matches, for every row.
+
+    The rows are copied (``COPY``, formatted by psycopg's C code) into a temporary table, then
+    one ``UPDATE … FROM`` it. Faster than parameters: a statement per row cost ≈ 100 µs, and
+    one statement over arrays or a JSON document spent more time formatting or parsing them
+    than updating (5,000 score rows: COPY 40 ms, JSON 110 ms, text arrays 150 ms).
+    """
+    prepared = _prepare(fields, rows)
+    if not prepared:
         return 0
     quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(f.column)} = v.{n}" for f, n in zip(fields[:-1], names, strict=False))
-    types = ", ".join(f"{n} {f.db_type(connection)}" for f, n in zip(fields, names, strict=True))
-    payload = orjson.dumps(records, default=str).decode()  # Decimal as text: exact
-    with connection.cursor() as cursor:
+    temp = "smarketing_rows_update"
+    columns, sets = [], []
+    for index, field in enumerate(fields):
+        is_json = isinstance(field, models.JSONField)  # copied as text, parsed by the cast
+        columns.append(f"c{index} {'text' if is_json else field.db_type(connection)}")
+        if index < len(fields) - 1:
+            sets.append(f"{quote(field.column)} = v.c{index}{'::jsonb' if is_json else ''}")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ({', '.join(columns)}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY {temp} FROM STDIN") as copy:
+            for row in prepared:
+                copy.write_row(row)
+        cursor.execute(f"ANALYZE {temp}")
         cursor.execute(
-            f"UPDATE {table} AS t SET {sets} FROM json_to_recordset(%s::json) AS v({types}) "  # noqa: S608 - names from the model
-            f"WHERE t.{quote(fields[-1].column)} = v.{names[-1]}",
-            [payload],
+            f"UPDATE {table} AS t SET {', '.join(sets)} FROM {temp} AS v "  # noqa: S608 - names from the model
+            f"WHERE t.{quote(fields[-1].column)} = v.c{len(fields) - 1}"
         )
-    return len(records)
+        cursor.execute(f"DROP TABLE {temp}")
+    return len(prepared)
 
 
 def _prepare(fields: Sequence[Any], rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
