@@ -49,16 +49,28 @@ class Exclusions:
 
     def reason(self, person: Person) -> str:
         """Why the person is out of target ('' when not excluded)."""
-        domain = person.email.rpartition("@")[2].casefold()
-        if domain in self.competitors or person.account_domain.casefold() in self.competitors:
+        return self.reason_of(
+            email=person.email,
+            job_title=person.job_title,
+            account_domain=person.account_domain,
+            country=person.country,
+            opted_out=person.opted_out,
+        )
+
+    def reason_of(
+        self, *, email: str, job_title: str, account_domain: str, country: str, opted_out: bool
+    ) -> str:
+        """:meth:`reason` from the values themselves (no ``Person`` to build)."""
+        domain = email.rpartition("@")[2].casefold()
+        if domain in self.competitors or account_domain.casefold() in self.competitors:
             return "competitor"
         if domain in self.free_mail:
             return "free-mail address"
-        if self.is_student(person.job_title):
+        if self.is_student(job_title):
             return "student"
-        if person.country.upper() in self.countries:
+        if country.upper() in self.countries:
             return "country out of target"
-        if self.opted_out and person.opted_out:
+        if self.opted_out and opted_out:
             return "opted out"
         return ""
 
@@ -91,7 +103,17 @@ class MqlRule:
         self, *, grade: str, engagement: float, event_types: set[str], person: Person
     ) -> tuple[bool, str]:
         """Return (qualifies, why); exclusions win over points."""
-        excluded = self.exclusions.reason(person)
+        return self.decide(
+            grade=grade,
+            engagement=engagement,
+            event_types=event_types,
+            excluded=self.exclusions.reason(person),
+        )
+
+    def decide(
+        self, *, grade: str, engagement: float, event_types: set[str], excluded: str
+    ) -> tuple[bool, str]:
+        """:meth:`evaluate` given the exclusion reason ('' when not excluded)."""
         if excluded:
             return False, f"excluded: {excluded}"
         for event, min_fit, why in self.fast_track:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from django.db import transaction
@@ -35,7 +34,6 @@ from smarketing.scoring.batch import (
 from smarketing.scoring.engagement import EngagementState, rule_fold, value_at
 from smarketing.scoring.models import ContactScore, RescoreRun, RunStatus, ScoringCursor
 from smarketing.scoring.prepared import Scorer, scorer_for
-from smarketing.scoring.qualification import Person
 from smarketing.tracking.models import Event
 
 BATCH = 5000
@@ -78,8 +76,7 @@ def _state_decode(raw: Any) -> tuple[EngagementState, set[str]]:
     )
 
 
-@dataclass
-class Computed:
+class Computed(NamedTuple):
     """A contact's new score values."""
 
     fit_grade: str
@@ -108,15 +105,16 @@ def score_compute(
         (who.job_title, who.sector or "", who.size_band or "", country, who.revenue)
     )
     engagement = value_at(state, now.timestamp(), half_life)
-    person = Person(
+    mql = scorer.mql
+    excluded = mql.exclusions.reason_of(
         email=who.email,
         job_title=who.job_title,
         account_domain=who.domain or "",
         country=country,
         opted_out=who.consent == ConsentState.WITHDRAWN,
     )
-    qualifies, why = scorer.mql.evaluate(
-        grade=fit.grade, engagement=engagement, event_types=types, person=person
+    qualifies, why = mql.decide(
+        grade=fit.grade, engagement=engagement, event_types=types, excluded=excluded
     )
     return Computed(
         fit_grade=fit.grade,
