@@ -31,12 +31,13 @@ def test_worker_killed_mid_batch_scores_every_event_once(kind: str, tmp_path: Pa
         last_event = made.query("SELECT MAX(id) FROM tracking_event", ())[0][0]
         assert last_event > 10_000
         # when a worker is killed right after its first batch committed, and another finishes
-        first = made.start("worker", "--interval", "0.05")
+        # (batches of 5,000: the default would fold the demo's events in one)
+        first = made.start("worker", "--interval", "0.05", SCORING_BATCH="5000")
         made.wait_for(lambda: _cursor(made) > 0, timeout=60)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         assert _cursor(made) < last_event  # it died with work left
-        made.start("worker", "--interval", "0.05")
+        made.start("worker", "--interval", "0.05", SCORING_BATCH="5000")
         made.wait_for(lambda: _cursor(made) == last_event, timeout=120)
         # then every contact's stored state equals a fold of all its events, each counted once
         text = made.query("SELECT document FROM agreement_agreementversion", ())[0][0]

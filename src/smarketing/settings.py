@@ -117,6 +117,7 @@ TRACKER_RATE_LIMIT = int(config.env("TRACKER_RATE_LIMIT", "120"))
 FORM_RATE_LIMIT = int(config.env("FORM_RATE_LIMIT", "10"))
 WORKER_LEASE_SECONDS = float(config.env("WORKER_LEASE_SECONDS", "30"))
 PIPELINE_SECONDS = float(config.env("PIPELINE_SECONDS", "5"))
+SCORING_BATCH = int(config.env("SCORING_BATCH", "50000"))
 BASE_URL = config.env("BASE_URL", "http://127.0.0.1:8000")
 if TASK_QUEUE == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,8 +37,6 @@ from smarketing.scoring.models import ContactScore, RescoreRun, RunStatus, Scori
 from smarketing.scoring.prepared import Scorer, scorer_for
 from smarketing.tracking.models import Event
 
-BATCH = 5000
-
 
 def state_load(
     score: ContactScore | dict[str, Any] | str | bytes | None,
@@ -53,16 +52,17 @@ def state_load(
 
 def _state_decode(raw: Any) -> tuple[EngagementState, set[str]]:
     """The state as stored (the fold sorts a cap window's times when it needs them)."""
-    if isinstance(raw, str | bytes):
+    decoded = isinstance(raw, str | bytes)
+    if decoded:
         raw = orjson.loads(raw)
-        counted = raw.get("counted", {}) if raw else {}  # fresh lists: the fold may change them
-    elif raw:
-        counted = {
-            rule: {window: list(times) for window, times in windows.items()}
-            for rule, windows in raw.get("counted", {}).items()
-        }
     if not raw:
         return EngagementState(), set()
+    counted = raw.get("counted", {})
+    if not decoded:  # the caller's lists: copied, since the fold changes them
+        counted = {
+            rule: {window: list(times) for window, times in windows.items()}
+            for rule, windows in counted.items()
+        }
     hits, capped = raw.get("hits", {}), raw.get("capped", {})
     return (
         EngagementState(
@@ -259,8 +259,9 @@ def scoring_cursor_lock() -> ScoringCursor:
     return cursor
 
 
-def scoring_consume(*, batch: int = BATCH, now: datetime | None = None) -> int:
-    """Score the next batch of new events for the active version; return how many were read."""
+def scoring_consume(*, batch: int | None = None, now: datetime | None = None) -> int:
+    """Score the next batch of new events for the active version; return how many were read.
+    ``batch``: at most that many events (default: the ``SCORING_BATCH`` setting)."""
     version = active_version()
     if version is None:
         return 0
@@ -268,7 +269,7 @@ def scoring_consume(*, batch: int = BATCH, now: datetime | None = None) -> int:
         cursor = scoring_cursor_lock()
         if RescoreRun.objects.filter(version=version, status=RunStatus.RUNNING).exists():
             return 0  # the rescore counts these events; folding them now would count them twice
-        events = events_after(cursor.last_event_id, limit=batch)
+        events = events_after(cursor.last_event_id, limit=batch or settings.SCORING_BATCH)
         if not events:
             return 0
         scores_apply(events=events, version=version, now=now or timezone.now())
@@ -277,13 +278,15 @@ def scoring_consume(*, batch: int = BATCH, now: datetime | None = None) -> int:
     return len(events)
 
 
-def catch_up(*, version: AgreementVersion, after_event_id: int, batch: int = BATCH) -> int:
+def catch_up(*, version: AgreementVersion, after_event_id: int, batch: int | None = None) -> int:
     """Fold into ``version`` the events the consumer scored after ``after_event_id`` (for a
     version rescored up to that event while another one was active). Call in a transaction."""
     cursor = scoring_cursor_lock()
     done, start = 0, after_event_id
     while start < cursor.last_event_id:
-        events = events_after(start, up_to=cursor.last_event_id, limit=batch)
+        events = events_after(
+            start, up_to=cursor.last_event_id, limit=batch or settings.SCORING_BATCH
+        )
         if not events:
             break
         scores_apply(events=events, version=version, now=timezone.now(), qualify=False)
