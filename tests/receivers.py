@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,12 +24,14 @@ def free_port() -> int:
 
 
 class Inbox:
-    """Every e-mail the SMTP server received, parsed."""
+    """Every e-mail the SMTP server received, parsed, and when each arrived (time.monotonic())."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.arrived: list[float] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.arrived.append(time.monotonic())
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 OK"
 
@@ -68,8 +71,6 @@ class Hooks:
 @contextmanager
 def webhook_server() -> Iterator[tuple[Hooks, str]]:
     """An HTTP server taking webhook POSTs; paths in ``fail_paths`` answer 500."""
-    import time
-
     hooks = Hooks()
 
     class Handler(BaseHTTPRequestHandler):

@@ -117,6 +117,21 @@ def test_a_capacity_override_applies_only_while_it_lasts(world) -> None:
     ]
 
 
+def test_mqls_routed_in_one_batch_take_turns(world) -> None:
+    # given Léa and Hugo may hold 10 open MQLs each this week
+    for rep in (world["lea"], world["hugo"]):
+        CapacityOverride.objects.create(
+            user=rep, max_open_mqls=10, starts_on=date(2026, 11, 23), ends_on=date(2026, 11, 27)
+        )
+    for n in range(6):
+        _mql(f"lead{n}@company{n}.fr")
+    # when one routing run hands them all over
+    assert handoffs_route(now=NOW) == 6
+    # then they alternate, the lowest id (Léa) first
+    assignees = [h.assignee for h in Handoff.objects.order_by("id")]
+    assert assignees == [world["lea"], world["hugo"]] * 3
+
+
 def test_a_named_account_stays_with_its_owner(world) -> None:
     _mql("anne@acme.fr", country="DE", owner=world["hugo"])
     handoffs_route(now=NOW)

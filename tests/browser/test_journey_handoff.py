@@ -24,14 +24,31 @@ def _login(page, base: str, username: str) -> None:
     page.wait_for_load_state()
 
 
-def test_rep_answers_and_the_manager_sees_it(browser, live_server) -> None:
+@pytest.fixture
+def pages(browser):
+    """Pages in separate browser contexts (one per person), closed after the test."""
+    contexts = []
+
+    def new_page():
+        context = browser.new_context(locale="en-GB")
+        contexts.append(context)
+        opened = context.new_page()
+        opened.set_default_timeout(15000)
+        return opened
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def test_rep_answers_and_the_manager_sees_it(pages, live_server) -> None:
     # given two MQLs routed to the one salesperson of the team
     team_world(reps=1)
     for email in ("anne@acme.fr", "paul@beta.fr"):
         contact_stage_change(contact=cfo(email), to_stage="mql", actor=None, reason="test")
     assert handoffs_route(now=timezone.now()) == 2
     anne, paul = Handoff.objects.order_by("id")
-    rep = browser.new_context(locale="en-GB").new_page()
+    rep = pages()
     _login(rep, live_server.url, "rep1")
     # when the rep opens the inbox: two leads, the bell shows two notifications
     rep.goto(f"{live_server.url}/inbox/")
@@ -52,7 +69,7 @@ def test_rep_answers_and_the_manager_sees_it(browser, live_server) -> None:
     # Anne now waits for a first touch and follow-ups
     assert "anne@acme.fr" in rep.locator("text=To touch and follow up >> xpath=..").inner_text()
     # then the manager's SLA board: no answer clock left, Anne's touch clocks running
-    manager = browser.new_context(locale="en-GB").new_page()
+    manager = pages()
     _login(manager, live_server.url, "sophie")
     manager.goto(f"{live_server.url}/sla/")
     board = manager.locator("main").inner_text()

@@ -34,7 +34,7 @@ from smarketing.handoff.models import (
 )
 from smarketing.handoff.notify import handoff_notify
 from smarketing.handoff.reps import lead_of, reps_now
-from smarketing.handoff.routing import route
+from smarketing.handoff.routing import Rep, route
 from smarketing.notifications.models import Channel
 from smarketing.notifications.services import Message, notify
 from smarketing.sla.workhours import BusinessCalendar
@@ -197,17 +197,52 @@ def escalations_run(*, now: datetime, limit: int = ESCALATION_BATCH) -> int:
         .order_by("next_step_at", "id")[:limit]
     )
     calendars: dict[int | None, BusinessCalendar] = {}
+    load = _Load(now)
     for clock in due:
         handoff = clock.handoff
         team_id = handoff.team_id
         if team_id not in calendars:
             calendars[team_id] = calendar_of(handoff.team)
         with transaction.atomic():
-            _escalate(clock, handoff, calendars[team_id], now)
+            _escalate(clock, handoff, calendars[team_id], now, load)
     return len(due)
 
 
-def _escalate(clock: SlaClock, handoff: Handoff, calendar: BusinessCalendar, now: datetime) -> None:
+class _Load:
+    """The salespeople's availability and open MQLs for one batch of escalations: read at its
+    first reassignment, then kept up to date by each one (read per reassignment, it took about
+    0.1 s each at 50,000 open hand-offs: see docs/performance.md)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.reps: dict[int, Rep] | None = None
+        self.moves = 0
+
+    def current(self) -> dict[int, Rep]:
+        """Every salesperson as routing sees them now."""
+        if self.reps is None:
+            self.reps = reps_now(self.now)
+        return self.reps
+
+    def move(self, from_id: int | None, to_id: int | None) -> None:
+        """A lead went from ``from_id`` to ``to_id`` (None: the queue): the next one sees it."""
+        reps = self.current()
+        if from_id is not None and from_id in reps:
+            rep = reps[from_id]
+            reps[from_id] = replace(rep, open_mqls=max(0, rep.open_mqls - 1))
+        if to_id is not None and to_id in reps:
+            self.moves += 1
+            rep = reps[to_id]
+            reps[to_id] = replace(
+                rep,
+                open_mqls=rep.open_mqls + 1,
+                last_assigned_at=self.now + timedelta(microseconds=self.moves),
+            )
+
+
+def _escalate(
+    clock: SlaClock, handoff: Handoff, calendar: BusinessCalendar, now: datetime, load: _Load
+) -> None:
     steps = ladder(handoff.version.document)
     step = steps[min(clock.step, len(steps) - 1)]
     following = clock.step + 1
@@ -225,7 +260,7 @@ def _escalate(clock: SlaClock, handoff: Handoff, calendar: BusinessCalendar, now
     why = f"{step['at_percent']}% of the answer time used: {action.replace('_', ' ')}"
     key = f"handoff-{handoff.pk}-escalation-{clock.step}"
     if action == "reassign":
-        _reassign(handoff, why, now, key)
+        _reassign(handoff, why, now, key, load)
         return
     HandoffStep.objects.create(
         handoff=handoff, kind="escalated", user=handoff.assignee, why=why, at=now
@@ -256,14 +291,15 @@ def _escalate(clock: SlaClock, handoff: Handoff, calendar: BusinessCalendar, now
     )
 
 
-def _reassign(handoff: Handoff, why: str, now: datetime, key: str) -> None:
+def _reassign(handoff: Handoff, why: str, now: datetime, key: str, load: _Load) -> None:
     """Route the lead again, without its current salesperson; the clock keeps running."""
-    reps = reps_now(now)
+    reps = dict(load.current())
     if handoff.assignee_id in reps:
         reps[handoff.assignee_id] = replace(reps[handoff.assignee_id], absent=True)
     routing = handoff.version.document.get("routing") or {"rules": []}
     decision = route(lead_of(handoff.contact), reps, routing)
     Handoff.objects.filter(pk=handoff.pk).update(assignee_id=decision.user_id)
+    load.move(handoff.assignee_id, decision.user_id)
     HandoffStep.objects.create(
         handoff=handoff,
         kind="reassigned" if decision.user_id else "queued",

@@ -86,7 +86,7 @@ def handoffs_route(*, now: datetime | None = None) -> int:
     reps = reps_now(when)
     document = version.document
     with transaction.atomic():
-        for contact in contacts:
+        for index, contact in enumerate(contacts, start=1):
             decision = route(lead_of(contact), reps, document["routing"])
             team = teams.get(decision.team or "")
             score = scores.get(contact.pk)
@@ -127,7 +127,7 @@ def handoffs_route(*, now: datetime | None = None) -> int:
                 reps[decision.user_id] = replace(
                     rep,
                     open_mqls=rep.open_mqls + 1,
-                    last_assigned_at=when + timedelta(microseconds=len(reps)),
+                    last_assigned_at=when + timedelta(microseconds=index),
                 )
     return len(contacts)
 

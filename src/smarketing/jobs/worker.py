@@ -30,6 +30,7 @@ from smarketing.jobs.leases import (
 from smarketing.jobs.schedule import schedules_tick
 
 logger = logging.getLogger("smarketing.worker")
+RECOVERY_EVERY = 1.0  # a dead worker's lease lasts longer than this: no need to look more often
 
 
 class Heartbeat(threading.Thread):
@@ -59,15 +60,18 @@ class DurableWorker(Worker):
         return min(1.0, float(settings.PIPELINE_SECONDS))
 
     def run(self) -> None:
-        """Run tasks until stopped; recover stale tasks and fire schedules every second."""
+        """Run tasks until stopped; fire schedules every ``maintenance_every`` and recover stale
+        tasks every ``RECOVERY_EVERY`` seconds."""
         lease_take(self.worker_id)
         heartbeat = Heartbeat(self.worker_id, every=max(0.2, lease_seconds() / 4))
         heartbeat.start()
-        last_maintenance = 0.0
+        last_maintenance = last_recovery = 0.0
         try:
             while self.running:
-                if time.monotonic() - last_maintenance >= self.maintenance_every:
+                if time.monotonic() - last_recovery >= RECOVERY_EVERY:
                     stale_tasks_recover()
+                    last_recovery = time.monotonic()
+                if time.monotonic() - last_maintenance >= self.maintenance_every:
                     schedules_tick()
                     last_maintenance = time.monotonic()
                 ran = self.claim_and_run()
