@@ -387,7 +387,7 @@ def test_deadlines_are_working_hours_of_the_teams_calendar() -> None:
 def test_recent_handoffs_have_their_sla_clocks_as_of_the_demo_day() -> None:
     from smarketing.handoff.models import ClockKind, SlaClock
 
-    generate(contacts=600, seed=3, today=date(2026, 6, 30))
+    generate(contacts=3000, seed=3, today=date(2026, 6, 30))
     now = datetime(2026, 6, 30, tzinfo=ZoneInfo("UTC"))  # the demo's "today" starts at midnight
     # every open hand-off has its answer clock running
     open_ids = set(Handoff.objects.filter(status="open").values_list("id", flat=True))

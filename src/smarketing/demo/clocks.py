@@ -22,11 +22,11 @@ from smarketing.sla.workhours import BusinessCalendar
 if TYPE_CHECKING:
     from smarketing.demo.generator import Context
 
-RECENT = timedelta(days=10)
+RECENT = timedelta(days=3)
 
 
 def clocks_step(ctx: Context) -> None:
-    """Clocks of the hand-offs still open and of those accepted in the last ten days, stopped by
+    """Clocks of the hand-offs still open and of those accepted in the last three days, stopped by
     their answer and touches as they happened, then marked at risk or breached as of today."""
     recent = (
         Handoff.objects.filter(
