@@ -116,9 +116,10 @@ def text_value_set(text: str, steps: tuple[Step, ...], value: int | float, note:
         line_end = len(edited) if line_end == -1 else line_end
         edited = f"{edited[:line_end]}  # {comment}{edited[line_end:]}"
     try:
-        if yaml.safe_load(edited) == expected:
-            return edited
+        reread = yaml.safe_load(edited)
     except yaml.YAMLError:
-        pass
+        reread = None  # the edit broke the text: the whole document is written out below
+    if reread == expected:
+        return edited
     dumped = yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=100)
     return f"# {comment}\n{dumped}" if comment else dumped
