@@ -329,5 +329,53 @@ def test_fractions_of_a_second_count_as_in_python(
     assert row.engagement == pytest.approx(expected, abs=1e-9)
     hits, capped, _, counted = _state(row)
     assert (hits["pricing"], capped["pricing"]) == (5, 1)
-    assert sorted(counted["pricing"]) == ["691", "692"]
-    assert counted["pricing"]["691"] == pytest.approx([times[0].timestamp()], abs=1e-6)
+    # window 691 ended before the day-old start of the current window: no longer kept; 692
+    # holds its 3 earliest events, not the one 400 µs before it began
+    assert list(counted["pricing"]) == ["692"]
+    assert counted["pricing"]["692"] == pytest.approx([t.timestamp() for t in times[1:4]], abs=1e-6)
+
+
+def test_a_late_event_in_a_window_no_longer_kept_refolds_the_history(
+    scene: tuple[AgreementVersion, list[Contact]],
+) -> None:
+    # given a contact folded at T: four pricing views in T's window (days 20,760–20,789: the
+    # 3 earliest count) and one 40 days back (window 691); the state keeps windows from day
+    # 20,760 on (the start of the window holding T − 1 day)
+    version, contacts = scene
+    anne = contacts[0]
+
+    def views(*days_back: int) -> None:
+        events_append(
+            events=[
+                EventIn(
+                    type="page_view",
+                    occurred_at=T - timedelta(days=days),
+                    contact_id=anne.pk,
+                    properties={"path": "/tarifs"},
+                )
+                for days in days_back
+            ],
+            source="test",
+            now=T,
+        )
+        scoring_consume(now=T)
+
+    def points(*days_back: int) -> float:
+        return sum(15 * 2 ** (-days / 30) for days in days_back)
+
+    views(1, 2, 3, 4, 40)
+    folded = ContactScore.objects.select_related("version").get(contact=anne)
+    assert score_engagement(folded, T) == pytest.approx(points(2, 3, 4, 40), abs=1e-9)
+    assert list(_state(folded)[3]["pricing"]) == ["692"]
+    # when a view from 95 days back arrives (window 689, which the state no longer keeps)
+    views(95)
+    # then the contact is computed from its whole history: the late view counts
+    folded = ContactScore.objects.select_related("version").get(contact=anne)
+    assert score_engagement(folded, T) == pytest.approx(points(2, 3, 4, 40, 95), abs=1e-9)
+    hits, capped, _, counted = _state(folded)
+    assert (hits["pricing"], capped["pricing"], list(counted["pricing"])) == (6, 1, ["692"])
+    # and a full rescore as of T agrees, state included
+    rescore_run(rescore_start(version=version, now=T))
+    row = ContactScore.objects.select_related("version").get(contact=anne)
+    assert score_engagement(row, T) == pytest.approx(points(2, 3, 4, 40, 95), abs=1e-9)
+    assert _state(row) == _state(folded)

@@ -126,7 +126,7 @@ def _handoff(
             persona=persona,
             engagement=50,
             computed_at=created,
-            state={},
+            state="{}",
         )
     return Handoff.objects.create(
         contact=contact,
@@ -364,7 +364,7 @@ def test_a_handoff_keeps_the_persona_it_was_handed_over_with(people) -> None:
         persona="ops",
         engagement=10,
         computed_at=NOW,
-        state={},
+        state="{}",
     )
     # when
     months = quota_months(months=[FEB], document=new.document)

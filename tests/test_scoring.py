@@ -11,9 +11,12 @@ from hypothesis import strategies as st
 from smarketing.agreement.validation import agreement_parse
 from smarketing.scoring.engagement import (
     DAY,
+    EngagementRules,
     EngagementState,
     engagement_breakdown,
     engagement_fold,
+    state_prune,
+    terms_foldable,
     value_at,
 )
 from smarketing.scoring.fit import Profile, fit_evaluate
@@ -177,3 +180,29 @@ def test_any_arrival_order_gives_the_score_of_time_order(events: list, seed) -> 
         value_at(in_time_order, NOW, 30), abs=1e-6
     )
     assert as_arrived.counted == in_time_order.counted
+
+
+def test_a_state_keeps_the_windows_from_the_current_one_a_day_ago() -> None:
+    # given the fixture's pricing cap (3 per 30 days): at day 20,000 a day ago is day 19,999,
+    # in window 666 (days 19,980–20,009); half a day into window 666 a day ago is window 665
+    rules = EngagementRules(ENG)
+    assert rules.horizon(NOW) == 19_980 * DAY
+    assert rules.horizon(19_980.5 * DAY) == 19_950 * DAY
+    state = EngagementState(
+        counted={"pricing": {"665": [19_979 * DAY], "666": [19_981 * DAY, 19_990 * DAY]}}
+    )
+    # when
+    state_prune(state, rules, 19_980 * DAY)
+    # then window 665 (ended on day 19,980) is gone, and folding into it needs the history
+    assert state.counted == {"pricing": {"666": [19_981 * DAY, 19_990 * DAY]}}
+    assert state.since == 19_980 * DAY
+    pricing = rules.terms_for("page_view", PRICING)
+    demo = rules.terms_for("demo_requested", {})
+    assert pricing is not None
+    assert demo is not None
+    assert not terms_foldable(state, pricing, 19_979.9 * DAY)
+    assert terms_foldable(state, pricing, 19_980 * DAY)
+    assert terms_foldable(state, demo, 100 * DAY)  # no cap: any time folds
+    # and pruning never moves back
+    state_prune(state, rules, 19_950 * DAY)
+    assert state.since == 19_980 * DAY

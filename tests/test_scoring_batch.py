@@ -14,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smarketing.agreement.validation import agreement_parse
+from smarketing.contacts.choices import ConsentState
 from smarketing.contacts.models import Contact
 from smarketing.contacts.services import account_create, contact_create
 from smarketing.core.collector import gc_paused
-from smarketing.scoring.batch import contacts_scored, events_after
+from smarketing.scoring.batch import Who, contacts_scored, events_after
 from smarketing.scoring.engagement import (
     DAY,
     EngagementRules,
@@ -26,6 +27,8 @@ from smarketing.scoring.engagement import (
     value_at,
 )
 from smarketing.scoring.fit import PROFILE_FIELDS, FitMemo, Profile, fit_evaluate
+from smarketing.scoring.prepared import Scorer
+from smarketing.scoring.qualification import Person, exclusion_reason
 from smarketing.scoring.services import state_load
 from smarketing.tracking.models import Event
 from smarketing.tracking.services import EventIn, events_append
@@ -69,6 +72,53 @@ PROFILES = st.builds(
     ),
 )
 T = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+EXCLUSIONS = {
+    "competitor_domains": ["rival.example"],
+    "free_mail_domains": ["gmail.com"],
+    "student_titles": ["stagiaire"],
+    "countries_out_of_target": ["us"],
+    "opted_out": True,
+}
+SCORER = Scorer({**DOC, "fit": FIT, "exclusions": EXCLUSIONS})  # shared, as MEMO
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    profile=PROFILES,
+    email=st.sampled_from(["anne@acme.fr", "bob@GMAIL.com", "eve@rival.example", "x@y.io"]),
+    domain=st.sampled_from([None, "", "acme.fr", "Rival.Example"]),
+    consent=st.sampled_from(list(ConsentState)),
+)
+def test_judged_profile_equals_fit_and_exclusion(
+    profile: Profile, email: str, domain: str | None, consent: str
+) -> None:
+    # given a contact as the consumer reads it (account fields None without an account)
+    who = Who(
+        1,
+        email,
+        profile.job_title,
+        consent,
+        "lead",
+        profile.sector or None,
+        profile.size_band or None,
+        profile.country or None,
+        profile.annual_revenue,
+        domain,
+    )
+    person = Person(
+        email=email,
+        job_title=profile.job_title,
+        account_domain=domain or "",
+        country=profile.country,
+        opted_out=consent == ConsentState.WITHDRAWN,
+    )
+    # when
+    fit, excluded = SCORER.judge(who)
+    # then: what the plain functions decide
+    assert fit == fit_evaluate(profile, FIT)
+    assert excluded == exclusion_reason(person, EXCLUSIONS)
 
 
 @settings(max_examples=300, deadline=None)
@@ -222,7 +272,7 @@ def test_state_load_sorts_each_window() -> None:
 def test_rows_update_writes_every_value_exactly() -> None:
     # given two stored scores
     from smarketing.agreement.models import AgreementVersion
-    from smarketing.core.bulk import rows_insert, rows_update
+    from smarketing.core.bulk import rows_insert, rows_update, value_adapt
     from smarketing.scoring.models import ContactScore
     from smarketing.users.models import User
 
@@ -237,7 +287,7 @@ def test_rows_update_writes_every_value_exactly() -> None:
         ContactScore,
         ("version_id", "contact_id", *columns, "qualifies", "persona", "fit_marks", "handover_due"),
         [
-            (version.pk, contact.pk, "D", 0, 0.0, T, {}, "", False, "", "", False)
+            (version.pk, contact.pk, "D", 0, 0.0, T, "{}", "", False, "", "", False)
             for contact in (anne, bob)
         ],
     )
@@ -249,8 +299,16 @@ def test_rows_update_writes_every_value_exactly() -> None:
         ContactScore,
         columns,
         [
-            ("A", 100, 1 / 3, at, state, 'quote " back \\ é ✔\nline', first.pk),
-            ("B", 60, 1e-300, at, {}, "", second.pk),
+            (
+                "A",
+                100,
+                1 / 3,
+                at,
+                orjson.dumps(state).decode(),
+                'quote " back \\ é ✔\nline',
+                first.pk,
+            ),
+            ("B", 60, 1e-300, at, "{}", "", second.pk),
         ],
     )
     # then
@@ -263,11 +321,35 @@ def test_rows_update_writes_every_value_exactly() -> None:
         1 / 3,
         at,
     )
-    assert first.state == state
+    assert orjson.loads(first.state) == state
     assert first.reason == 'quote " back \\ é ✔\nline'
     assert (second.fit_grade, second.engagement, second.state, second.reason) == (
         "B",
         1e-300,
-        {},
+        "{}",
         "",
     )
+    # and a JSON column gets the document itself (copied as text and cast on PostgreSQL)
+    rows_update(AgreementVersion, ("document",), [(state, version.pk)])
+    version.refresh_from_db()
+    assert version.document == state
+    # and values already in the driver's form (the consumer's hot path) are written the same
+    rows_update(
+        ContactScore,
+        columns,
+        [
+            (
+                "C",
+                45,
+                2 / 3,
+                value_adapt(ContactScore, "computed_at", at),
+                orjson.dumps(state).decode(),
+                "adapted",
+                second.pk,
+            )
+        ],
+        adapted=True,
+    )
+    second.refresh_from_db()
+    assert (second.fit_grade, second.fit_points, second.engagement) == ("C", 45, 2 / 3)
+    assert (second.computed_at, orjson.loads(second.state), second.reason) == (at, state, "adapted")

@@ -75,12 +75,13 @@ def secret_key(folder: Path) -> str:
     return value
 
 
+SQLITE_TEMP_STORE = "MEMORY"
 SQLITE_INIT = (
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     "PRAGMA foreign_keys=ON;"
     "PRAGMA busy_timeout=20000;"
-    "PRAGMA temp_store=MEMORY;"
+    f"PRAGMA temp_store={SQLITE_TEMP_STORE};"
     "PRAGMA cache_size=-65536;"
 )
 

@@ -133,11 +133,14 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
         rows = cursor.fetchall()
     out = {}
     none = (None, None, None, False)
+    amounts: dict[Any, Decimal | None] = {None: None}  # converted once per distinct revenue
     for row in rows:
-        money = row[8]
-        if money is not None and revenue is not None:
-            money = revenue(money)
-        who = Who(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], money, row[9])
+        raw = row[8]
+        if raw in amounts:
+            amount = amounts[raw]
+        else:
+            amount = amounts[raw] = revenue(raw) if revenue is not None else raw
+        who = Who(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], amount, row[9])
         score = scores.get(row[0], none)
         out[row[0]] = Scored(who, score[1], score[2], bool(score[3]))
     return out

@@ -9,17 +9,22 @@ The state of a contact is small and folded one event at a time in O(1), in any o
   The events that count are the **earliest** ``count`` of the window, whatever their arrival
   order: the state keeps those timestamps, and a late earlier event takes the place of the
   latest counted one (its contribution is removed, decayed, and the new one added).
+- Only the windows that can still receive events are kept: those that end after ``since``, the
+  start of the current window a day ago (:meth:`EngagementRules.horizon`). An event in an
+  older window, which only a late import brings, is folded by refolding the contact's whole
+  history (:func:`terms_foldable` tells). Kept small, the state is read and written fast.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 DAY = 86400.0
+SLACK = DAY  # events up to a day late are folded without the contact's history
 
 
 @dataclass
@@ -31,6 +36,7 @@ class EngagementState:
     counted: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
     capped: dict[str, int] = field(default_factory=dict)
+    since: float = 0.0  # ``counted`` holds every cap window that ends after this time
 
 
 def decay(points: float, seconds: float, half_life_days: float) -> float:
@@ -51,14 +57,56 @@ def _add(state: EngagementState, points: float, when: float, half_life_days: flo
         state.value += decay(points, state.at - when, half_life_days)
 
 
+class Terms(NamedTuple):
+    """A rule as the fold reads it."""
+
+    key: str
+    points: float
+    cap: int | None  # events counted per window (None: every event counts)
+    window: float  # seconds per cap window
+
+
+def terms_of(rule: dict[str, Any]) -> Terms:
+    """The fold's terms of an engagement rule."""
+    cap = rule.get("cap")
+    if cap is None:
+        return Terms(rule["key"], float(rule["points"]), None, 0.0)
+    return Terms(rule["key"], float(rule["points"]), int(cap["count"]), cap["per_days"] * DAY)
+
+
 class EngagementRules:
     """An agreement's engagement rules indexed by event type, for folding many events."""
 
     def __init__(self, engagement: dict[str, Any]) -> None:
         self.half_life = float(engagement["half_life_days"])
         self.by_type: dict[str, list[dict[str, Any]]] = {}
+        self.terms: dict[int, Terms] = {}
         for rule in engagement["rules"]:
             self.by_type.setdefault(rule["event"], []).append(rule)
+            self.terms[id(rule)] = terms_of(rule)
+        # types whose first rule has no ``where``: that rule, whatever the properties
+        self.plain = {
+            kind: rules[0] for kind, rules in self.by_type.items() if not rules[0].get("where")
+        }
+        self.plain_terms = {kind: self.terms[id(rule)] for kind, rule in self.plain.items()}
+        self.widths = {t.key: t.window for t in self.terms.values() if t.cap is not None}
+        self._horizon = (math.nan, 0.0)
+
+    def horizon(self, now: float) -> float:
+        """Where a state folded at ``now`` starts keeping cap windows: the start of the
+        earliest capped rule's window holding ``now − SLACK`` (0 without caps)."""
+        if now != self._horizon[0]:  # a batch asks for the same moment for every contact
+            start = min((((now - SLACK) // w) * w for w in self.widths.values()), default=0.0)
+            self._horizon = (now, start)
+        return self._horizon[1]
+
+    def terms_for(self, event_type: str, properties: Any) -> Terms | None:
+        """The terms of :meth:`rule_for`."""
+        terms = self.plain_terms.get(event_type)
+        if terms is not None:
+            return terms
+        rule = self.rule_for(event_type, properties)
+        return None if rule is None else self.terms[id(rule)]
 
     def rule_for(self, event_type: str, properties: Any) -> dict[str, Any] | None:
         """The first rule matching the event's type and every ``where`` property.
@@ -66,6 +114,9 @@ class EngagementRules:
         ``properties`` is a dict, or its JSON text: decoded only when a ``where`` is tested
         (most rules have none).
         """
+        rule = self.plain.get(event_type)
+        if rule is not None:
+            return rule
         for rule in self.by_type.get(event_type, ()):
             where = rule.get("where")
             if not where:
@@ -108,17 +159,47 @@ def engagement_fold(
 
 def rule_fold(state: EngagementState, rule: dict[str, Any], when: float, half_life: float) -> str:
     """Fold one event that matched ``rule`` into ``state``; return the rule's key."""
-    key, points = rule["key"], float(rule["points"])
-    state.hits[key] = state.hits.get(key, 0) + 1
-    cap = rule.get("cap")
-    if cap is None:
+    return terms_fold(state, terms_of(rule), when, half_life)
+
+
+def terms_foldable(state: EngagementState, terms: Terms, when: float) -> bool:
+    """Whether ``state`` holds what folding an event at ``when`` needs: always without a cap;
+    with one, when the event's window ends after ``state.since``."""
+    return terms.cap is None or (when // terms.window + 1) * terms.window > state.since
+
+
+def state_prune(state: EngagementState, rules: EngagementRules, since: float) -> None:
+    """Drop the cap windows that end at or before ``since`` (it only moves forward)."""
+    if since <= state.since:
+        return
+    state.since = since
+    for key in list(state.counted):
+        width = rules.widths.get(key)
+        if width is None:
+            continue
+        windows = state.counted[key]
+        for window in [w for w in windows if (int(w) + 1) * width <= since]:
+            del windows[window]
+        if not windows:
+            del state.counted[key]
+
+
+def terms_fold(state: EngagementState, terms: Terms, when: float, half_life: float) -> str:
+    """Fold one event that matched the rule of ``terms`` into ``state``; return its key."""
+    key, points = terms.key, terms.points
+    hits = state.hits
+    hits[key] = hits.get(key, 0) + 1
+    if terms.cap is None:
         _add(state, points, when, half_life)
         return key
-    window = str(int(when // (cap["per_days"] * DAY)))
+    window = str(int(when // terms.window))
     counted = state.counted.setdefault(key, {}).setdefault(window, [])
-    if len(counted) < cap["count"]:
-        counted.append(when)
-        counted.sort()
+    if len(counted) < terms.cap:
+        if counted and when < counted[-1]:
+            counted.append(when)
+            counted.sort()
+        else:
+            counted.append(when)
         _add(state, points, when, half_life)
         return key
     state.capped[key] = state.capped.get(key, 0) + 1

@@ -42,7 +42,10 @@ class ContactScore(models.Model):
     )
     engagement = models.FloatField(_("engagement"), help_text=_("Value at the computation time."))
     computed_at = models.DateTimeField(_("computed at"))
-    state = models.JSONField(_("state"))
+    state = models.TextField(
+        _("state"),
+        help_text=_("What folding the next event needs, as JSON text (see scoring.engagement)."),
+    )
     qualifies = models.BooleanField(_("meets the MQL rule"), default=False)
     reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
     handover_due = models.BooleanField(

@@ -11,9 +11,13 @@ from typing import Any
 
 import orjson
 
+from smarketing.contacts.choices import ConsentState
+from smarketing.scoring.batch import Who
 from smarketing.scoring.engagement import EngagementRules
-from smarketing.scoring.fit import FitMemo
+from smarketing.scoring.fit import Fit, FitMemo
 from smarketing.scoring.qualification import MqlRule
+
+MEMO_LIMIT = 100_000
 
 
 class Scorer:
@@ -24,6 +28,35 @@ class Scorer:
         self.rules = EngagementRules(document["engagement"])
         self.fit = FitMemo(document["fit"])
         self.mql = MqlRule(document)
+        self._excluded: dict[tuple[str, str, str], str] = {}
+
+    def judge(self, who: Who) -> tuple[Fit, str]:
+        """The contact's fit and why it is out of target ('' when it is not).
+
+        The fit is remembered per field value (:class:`FitMemo`); the exclusions other than
+        by domain per (job title, country, consent), which many contacts share.
+        """
+        country = who.country or ""
+        fit = self.fit.evaluate(
+            (who.job_title, who.sector or "", who.size_band or "", country, who.revenue)
+        )
+        exclusions = self.mql.exclusions
+        by_domain = exclusions.domain_reason(who.email, who.domain or "")
+        if by_domain:
+            return fit, by_domain
+        key = (who.job_title, country, who.consent)
+        excluded = self._excluded.get(key)
+        if excluded is None:
+            if len(self._excluded) >= MEMO_LIMIT:
+                self._excluded.clear()
+            excluded = self._excluded[key] = exclusions.reason_of(
+                email="",
+                job_title=who.job_title,
+                account_domain="",
+                country=country,
+                opted_out=who.consent == ConsentState.WITHDRAWN,
+            )
+        return fit, excluded
 
 
 _SCORERS: dict[bytes, Scorer] = {}

@@ -47,6 +47,16 @@ class Exclusions:
             student = self._students[job_title] = any(w in title for w in self.student_words)
         return student
 
+    def domain_reason(self, email: str, account_domain: str) -> str:
+        """The exclusion decided by the e-mail's or the account's domain ('' when none); it
+        comes before the others."""
+        domain = email.rpartition("@")[2].casefold()
+        if domain in self.competitors or account_domain.casefold() in self.competitors:
+            return "competitor"
+        if domain in self.free_mail:
+            return "free-mail address"
+        return ""
+
     def reason(self, person: Person) -> str:
         """Why the person is out of target ('' when not excluded)."""
         return self.reason_of(
@@ -61,11 +71,9 @@ class Exclusions:
         self, *, email: str, job_title: str, account_domain: str, country: str, opted_out: bool
     ) -> str:
         """:meth:`reason` from the values themselves (no ``Person`` to build)."""
-        domain = email.rpartition("@")[2].casefold()
-        if domain in self.competitors or account_domain.casefold() in self.competitors:
-            return "competitor"
-        if domain in self.free_mail:
-            return "free-mail address"
+        by_domain = self.domain_reason(email, account_domain)
+        if by_domain:
+            return by_domain
         if self.is_student(job_title):
             return "student"
         if country.upper() in self.countries:

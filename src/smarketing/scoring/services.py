@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import orjson
@@ -19,9 +20,9 @@ from django.utils import timezone
 
 from smarketing.agreement.models import AgreementVersion, VersionStatus
 from smarketing.contacts import lifecycle
-from smarketing.contacts.choices import ConsentState, LifecycleStage, TransitionSource
+from smarketing.contacts.choices import LifecycleStage, TransitionSource
 from smarketing.contacts.services import contacts_stage_bulk_change
-from smarketing.core.bulk import rows_insert, rows_update
+from smarketing.core.bulk import rows_insert, rows_update, value_adapt
 from smarketing.core.collector import gc_paused
 from smarketing.scoring.batch import (
     EventRow,
@@ -32,7 +33,13 @@ from smarketing.scoring.batch import (
     histories,
     seconds,
 )
-from smarketing.scoring.engagement import EngagementState, rule_fold, value_at
+from smarketing.scoring.engagement import (
+    EngagementState,
+    state_prune,
+    terms_fold,
+    terms_foldable,
+    value_at,
+)
 from smarketing.scoring.models import ContactScore, RescoreRun, RunStatus, ScoringCursor
 from smarketing.scoring.prepared import Scorer, scorer_for
 from smarketing.tracking.models import Event
@@ -51,29 +58,36 @@ def state_load(
 
 
 def _state_decode(raw: Any) -> tuple[EngagementState, set[str]]:
-    """The state as stored (the fold sorts a cap window's times when it needs them)."""
+    """The state as stored (the fold sorts a cap window's times when it needs them).
+
+    Counts of zero (a full rescore writes every rule's) are dropped, as the fold never
+    writes them.
+    """
     decoded = isinstance(raw, str | bytes)
     if decoded:
         raw = orjson.loads(raw)
     if not raw:
         return EngagementState(), set()
-    counted = raw.get("counted", {})
-    if not decoded:  # the caller's lists: copied, since the fold changes them
+    counted = raw.get("counted") or {}
+    hits, capped = raw.get("hits") or {}, raw.get("capped") or {}
+    if not decoded:  # the caller's dicts and lists: copied, since the fold changes them
         counted = {
             rule: {window: list(times) for window, times in windows.items()}
             for rule, windows in counted.items()
         }
-    hits, capped = raw.get("hits", {}), raw.get("capped", {})
-    return (
-        EngagementState(
-            value=float(raw.get("value", 0.0)),
-            at=float(raw.get("at", 0.0)),
-            counted=counted,
-            hits={k: int(v) for k, v in hits.items() if v} if hits else {},
-            capped={k: int(v) for k, v in capped.items() if v} if capped else {},
-        ),
-        set(raw.get("event_types", ())),
+    if not decoded or 0 in hits.values():
+        hits = {k: int(v) for k, v in hits.items() if v}
+    if not decoded or 0 in capped.values():
+        capped = {k: int(v) for k, v in capped.items() if v}
+    state = EngagementState(
+        float(raw.get("value", 0.0)),
+        float(raw.get("at", 0.0)),
+        counted,
+        hits,
+        capped,
+        float(raw.get("since", 0.0)),
     )
+    return state, set(raw.get("event_types", ()))
 
 
 class Computed(NamedTuple):
@@ -91,48 +105,57 @@ class Computed(NamedTuple):
 
 def score_compute(
     who: Who, events: Iterable[EventRow], scorer: Scorer, state_raw: Any, now: datetime
-) -> Computed:
-    """Fold ``events`` into the stored state and evaluate fit and the MQL rule at ``now``."""
+) -> Computed | None:
+    """Fold ``events`` into the stored state and evaluate fit and the MQL rule at ``now``.
+
+    None when an event falls in a cap window the state no longer keeps: the caller computes
+    the contact from its whole history instead (``state_raw`` None, never None back).
+    """
     state, types = _state_decode(state_raw)
     rules = scorer.rules
     half_life = rules.half_life
     for event in events:
-        rule = rules.rule_for(event.type, event.properties)
-        if rule is not None and rule_fold(state, rule, event.when, half_life):
+        terms = rules.terms_for(event.type, event.properties)
+        if terms is not None:
+            if not terms_foldable(state, terms, event.when):
+                return None
+            terms_fold(state, terms, event.when, half_life)
             types.add(event.type)
-    country = who.country or ""
-    fit = scorer.fit.evaluate(
-        (who.job_title, who.sector or "", who.size_band or "", country, who.revenue)
-    )
-    engagement = value_at(state, now.timestamp(), half_life)
-    mql = scorer.mql
-    excluded = mql.exclusions.reason_of(
-        email=who.email,
-        job_title=who.job_title,
-        account_domain=who.domain or "",
-        country=country,
-        opted_out=who.consent == ConsentState.WITHDRAWN,
-    )
-    qualifies, why = mql.decide(
+    moment = now.timestamp()
+    state_prune(state, rules, rules.horizon(moment))
+    fit, excluded = scorer.judge(who)
+    engagement = value_at(state, moment, half_life)
+    qualifies, why = scorer.mql.decide(
         grade=fit.grade, engagement=engagement, event_types=types, excluded=excluded
     )
     return Computed(
-        fit_grade=fit.grade,
-        fit_points=fit.points,
-        persona=fit.persona,
-        fit_marks=fit.marks,
-        engagement=engagement,
-        state={
+        fit.grade,
+        fit.points,
+        fit.persona,
+        fit.marks,
+        engagement,
+        {
             "value": state.value,
             "at": state.at,
+            "since": state.since,
             "counted": state.counted,
             "hits": state.hits,
             "capped": state.capped,
             "event_types": sorted(types),
         },
-        qualifies=qualifies,
-        reason=why,
+        qualifies,
+        why,
     )
+
+
+def score_from_history(
+    who: Who, history: Iterable[EventRow], scorer: Scorer, now: datetime
+) -> Computed:
+    """A contact's score from all of its events."""
+    computed = score_compute(who, history, scorer, None, now)
+    if computed is None:  # an empty state keeps every window: it folds any event
+        raise AssertionError("a fold from no state needed the history")
+    return computed
 
 
 SCORE_FIELDS = (
@@ -148,15 +171,16 @@ SCORE_FIELDS = (
 )
 
 
-def _values(computed: Computed, now: datetime) -> tuple[Any, ...]:
+def _values(computed: Computed, at: Any) -> tuple[Any, ...]:
+    """The row of ``computed`` in ``SCORE_FIELDS`` order, computed at ``at``."""
     return (
         computed.fit_grade,
         computed.fit_points,
         computed.persona,
         computed.fit_marks,
         computed.engagement,
-        now,
-        computed.state,
+        at,
+        orjson.dumps(computed.state).decode(),
         computed.qualifies,
         computed.reason,
     )
@@ -169,9 +193,10 @@ def scores_apply(
     contacts that cross the MQL rule to ``mql``. Returns how many contacts were touched.
 
     A contact without a score for this version yet has its whole history folded (up to the
-    last event of the batch), so a version activated without a full rescore still scores right.
-    Reads are three queries (events, contacts with accounts and scores, new contacts'
-    histories) and writes one ``executemany`` per kind, whatever the batch size.
+    last event of the batch), so a version activated without a full rescore still scores right;
+    so has a contact with a late event in a cap window its state no longer keeps.
+    Reads are three queries (events, contacts with accounts and scores, those contacts'
+    histories) and writes one statement per kind, whatever the batch size.
     """
     by_contact: dict[int, list[EventRow]] = defaultdict(list)
     for event in events:
@@ -182,25 +207,40 @@ def scores_apply(
     last_id = max(event.pk for event in events)
     scorer = scorer_for(version.document)
     people: dict[int, Scored] = contacts_scored(by_contact, version_id=version.pk)
-    unscored = [cid for cid, scored in people.items() if scored.score_id is None]
-    history = histories(unscored, up_to=last_id)
-    created, changed = [], []
-    crossing: dict[str, list[int]] = defaultdict(list)
+    # contacts without a score yet, or with a late event in a window their state no longer
+    # keeps, are computed from their whole history (up to the batch's last event)
+    refold = [cid for cid, scored in people.items() if scored.score_id is None]
+    results: list[tuple[Scored, Computed]] = []
     for contact_id, contact_events in by_contact.items():
         scored = people.get(contact_id)
-        if scored is None:
+        if scored is None or scored.score_id is None:
             continue
+        computed = score_compute(scored.who, contact_events, scorer, scored.state, now)
+        if computed is None:
+            refold.append(contact_id)
+        else:
+            results.append((scored, computed))
+    history = histories(refold, up_to=last_id)
+    for contact_id in refold:
+        scored = people[contact_id]
+        results.append(
+            (scored, score_from_history(scored.who, history.get(contact_id, ()), scorer, now))
+        )
+    created, changed = [], []
+    crossing: dict[str, list[int]] = defaultdict(list)
+    stamp = value_adapt(ContactScore, "computed_at", now)  # adapted once, not once per row
+    for scored, computed in results:
+        contact_id = scored.who.id
         if scored.score_id is None:
-            computed = score_compute(scored.who, history.get(contact_id, ()), scorer, None, now)
             created.append((version.pk, contact_id, *_values(computed, now), False))
         else:
-            computed = score_compute(scored.who, contact_events, scorer, scored.state, now)
-            changed.append((*_values(computed, now), scored.score_id))
+            changed.append((*_values(computed, stamp), scored.score_id))
         crossed = qualify and computed.qualifies and not scored.qualifies
         if crossed and lifecycle.rule_for(scored.who.stage, LifecycleStage.MQL) is not None:
             crossing[computed.reason].append(contact_id)
     rows_insert(ContactScore, ("version_id", "contact_id", *SCORE_FIELDS, "handover_due"), created)
-    rows_update(ContactScore, SCORE_FIELDS, changed)
+    changed.sort(key=itemgetter(-1))  # in key order, each page of the table is written once
+    rows_update(ContactScore, SCORE_FIELDS, changed, adapted=True)
     for why, contact_ids in crossing.items():
         contacts_stage_bulk_change(
             contact_ids=contact_ids,
@@ -232,7 +272,7 @@ def contact_rescore(*, contact_id: int, now: datetime | None = None) -> None:
             EventRow(e.pk, e.contact_id, e.type, seconds(e.occurred_at), e.properties)
             for e in Event.objects.filter(contact_id=contact_id).order_by("id")
         ]
-        computed = score_compute(scored.who, events, scorer_for(version.document), None, when)
+        computed = score_from_history(scored.who, events, scorer_for(version.document), when)
         if scored.score_id is None:
             rows_insert(
                 ContactScore,

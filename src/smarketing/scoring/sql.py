@@ -23,6 +23,7 @@ import orjson
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
+from smarketing.scoring.engagement import DAY, EngagementRules
 from smarketing.scoring.fit import Profile, criterion_matches
 from smarketing.scoring.qualification import GRADE_ORDER, Person, exclusion_reason
 
@@ -65,11 +66,11 @@ class Dialect:
             f"+ CAST(substr({column}, 20) AS REAL))"
         )
 
-    def day(self, column: str) -> str:
-        """Whole days since 1970."""
+    def day_of(self, seconds: str) -> str:
+        """Whole days since 1970 of ``seconds`` since 1970 (not negative)."""
         if self.postgres:
-            return f"FLOOR(EXTRACT(EPOCH FROM {column}) / 86400)::bigint"
-        return f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) / 86400)"
+            return f"FLOOR({seconds} / 86400)::bigint"
+        return f"(CAST({seconds} AS INTEGER) / 86400)"
 
     def prop_equals(self, column: str, key: str, value: Any) -> str:
         """``properties.get(key) == value`` as Python compares them."""
@@ -121,8 +122,9 @@ class Dialect:
         find = "strpos" if self.postgres else "instr"
         return f"substr({column}, {find}({column}, '@') + 1)"
 
-    def jsonb(self, expression: str) -> str:
-        return f"({expression})::jsonb" if self.postgres else expression
+    def json_text(self, expression: str) -> str:
+        """A JSON value as text (SQLite's JSON functions return text already)."""
+        return f"({expression})::text" if self.postgres else expression
 
 
 class ScoreQuery:
@@ -194,8 +196,11 @@ class ScoreQuery:
         branches = [f"WHEN {i} THEN {v}" for i, v in enumerate(values) if v is not None]
         return f"(CASE r {' '.join(branches)} END)" if branches else "NULL"
 
-    def events_ctes(self, *, lo: int, hi: int, last_event_id: int, since: float | None) -> str:
-        """``scored``: the rule-matched events of the range with points, cap window and rank."""
+    def matched_events(self, where: str, *, scan: bool = False) -> str:
+        """SELECT of the events meeting ``where`` (on ``e``) that match a rule: contact, event
+        id, time in seconds and the index of the first rule they match. ``scan``: read the
+        table in one pass rather than through the contact index (SQLite; PostgreSQL's planner
+        weighs both itself)."""
         branches = []
         for index, rule in enumerate(self.rules):
             tests = [f"e.type = {lit(rule['event'])}"]
@@ -205,32 +210,47 @@ class ScoreQuery:
             ]
             branches.append(f"WHEN {' AND '.join(tests)} THEN {index}")
         rule_case = f"CASE {' '.join(branches)} END" if branches else "NULL"
+        return f"""SELECT cid, eid, ts, r FROM (
+  SELECT e.contact_id AS cid, e.id AS eid, {self.sql.epoch("e.occurred_at")} AS ts,
+         {rule_case} AS r
+  FROM tracking_event e{" NOT INDEXED" if scan and not self.sql.postgres else ""}
+  WHERE {where}
+) m WHERE r IS NOT NULL"""
+
+    def events_ctes(
+        self, *, lo: int, hi: int, last_event_id: int, since: float | None, scan: bool = False
+    ) -> str:
+        """``scored``: the rule-matched events of the range with points, cap window and rank
+        (``scan``: see :meth:`matched_events`)."""
         caps: list[str | None] = [
             str(int(r["cap"]["count"])) if r.get("cap") else None for r in self.rules
         ]
+        day = self.sql.day_of("ts")
         windows: list[str | None] = [
-            f"day / {int(r['cap']['per_days'])}" if r.get("cap") else "0" for r in self.rules
+            f"{day} / {int(r['cap']['per_days'])}" if r.get("cap") else "0" for r in self.rules
         ]
         points: list[str | None] = [lit(float(r["points"])) for r in self.rules]
+        types: list[str | None] = [lit(r["event"]) for r in self.rules]
         recent = f" AND {self.sql.epoch('e.occurred_at')} >= {lit(since)}" if since else ""
+        matched = self.matched_events(
+            f"e.contact_id >= {int(lo)} AND e.contact_id < {int(hi)} "
+            f"AND e.id <= {int(last_event_id)}{recent}",
+            scan=scan,
+        )
+        # the window sorts only what it needs (contact, rule, window, time, id); points, cap
+        # and type follow from the rule afterwards: narrower rows make the sort cheaper
         return f"""
-ev AS (
-  SELECT e.contact_id AS cid, e.id AS eid, e.type AS type,
-         {self.sql.epoch("e.occurred_at")} AS ts, {self.sql.day("e.occurred_at")} AS day,
-         {rule_case} AS r
-  FROM tracking_event e
-  WHERE e.contact_id >= {int(lo)} AND e.contact_id < {int(hi)}
-    AND e.id <= {int(last_event_id)}{recent}
-),
-matched AS (
-  SELECT cid, eid, type, ts, r, {self._by_rule(points)} AS pts, {self._by_rule(caps)} AS cap,
-         {self._by_rule(windows)} AS win
-  FROM ev WHERE r IS NOT NULL
-),
-scored AS (
-  SELECT cid, eid, type, ts, r, pts, cap, win,
+ev AS ({matched}),
+matched AS (SELECT cid, eid, ts, r, {self._by_rule(windows)} AS win FROM ev),
+windowed AS (
+  SELECT cid, eid, ts, r, win,
          ROW_NUMBER() OVER (PARTITION BY cid, r, win ORDER BY ts, eid) AS rn
   FROM matched
+),
+scored AS (
+  SELECT cid, eid, ts, r, win, rn, {self._by_rule(points)} AS pts,
+         {self._by_rule(caps)} AS cap, {self._by_rule(types)} AS type
+  FROM windowed
 )"""
 
     def decayed(self, points: str, seconds: str) -> str:
@@ -346,7 +366,9 @@ graded AS (
 
     # ---- whole statements ------------------------------------------------------------------
 
-    def scores(self, *, lo: int, hi: int, last_event_id: int, now: float) -> str:
+    def scores(
+        self, *, lo: int, hi: int, last_event_id: int, now: float, scan: bool = False
+    ) -> str:
         """SELECT per contact in [lo, hi): id, grade, points, persona, marks, engagement,
         state (JSON), qualifies, reason — with events up to ``last_event_id``, at ``now``."""
         sql = self.sql
@@ -363,6 +385,11 @@ graded AS (
             for i, t in enumerate(self.fast_types)
         )
         rule_name = f"CASE r {' '.join(f'WHEN {i} THEN {lit(n)}' for i, n in enumerate(names))} END"
+        # the cap windows a state keeps (see scoring.engagement): those ending after ``since``
+        since = EngagementRules(self.document["engagement"]).horizon(now)
+        widths = self._by_rule(
+            [lit(float(r["cap"]["per_days"]) * DAY) if r.get("cap") else None for r in self.rules]
+        )
         engagement = "COALESCE(g.value, 0.0)"
         qualifies, reason = self.qualification(
             engagement=engagement,
@@ -372,6 +399,7 @@ graded AS (
             [
                 ("value", engagement),
                 ("at", lit(now)),
+                ("since", lit(since)),
                 ("counted", sql.embed("k.counted", "{}")),
                 ("hits", sql.embed("g.hits", "{}")),
                 ("capped", sql.embed("g.capped", "{}")),
@@ -380,7 +408,7 @@ graded AS (
         )
         counted_value = self.decayed("pts", f"ts - {lit(now)}")
         return f"""
-WITH {self.events_ctes(lo=lo, hi=hi, last_event_id=last_event_id, since=None)},
+WITH {self.events_ctes(lo=lo, hi=hi, last_event_id=last_event_id, since=None, scan=scan)},
 agg AS (
   SELECT cid, SUM(CASE WHEN cap IS NULL OR rn <= cap THEN {counted_value} ELSE 0 END) AS value,
          {per_rule("")} AS hits, {per_rule(" AND cap IS NOT NULL AND rn > cap")} AS capped,
@@ -389,13 +417,14 @@ agg AS (
 ),
 cw AS (
   SELECT cid, r, win, {sql.array("ts")} AS arr
-  FROM scored WHERE cap IS NOT NULL AND rn <= cap GROUP BY cid, r, win
+  FROM scored WHERE cap IS NOT NULL AND rn <= cap AND (win + 1) * {widths} > {lit(since)}
+  GROUP BY cid, r, win
 ),
 cr AS (SELECT cid, r, {sql.object_agg(sql.text("win"), "arr")} AS obj FROM cw GROUP BY cid, r),
 ck AS (SELECT cid, {sql.object_agg(rule_name, "obj")} AS counted FROM cr GROUP BY cid),
 {self.profile_ctes(lo=lo, hi=hi)}
 SELECT f.cid AS cid, f.grade AS grade, f.points AS points, f.persona AS persona,
-       f.marks AS marks, {engagement} AS engagement, {sql.jsonb(state)} AS state,
+       f.marks AS marks, {engagement} AS engagement, {sql.json_text(state)} AS state,
        {qualifies} AS qualifies, {reason} AS reason
 FROM graded f LEFT JOIN agg g ON g.cid = f.cid LEFT JOIN ck k ON k.cid = f.cid"""
 
