@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from django.db import connection
 
@@ -85,3 +86,31 @@ def test_rescore_gives_the_hand_checked_scores(active: AgreementVersion) -> None
         ], case.name
         assert score.qualifies is case.qualifies, case.name
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_a_rescored_state_holds_only_counts_above_zero(active: AgreementVersion) -> None:
+    # given four pricing views on one day (the cap counts 3 per 30 days), and a contact with none
+    seen = Contact.objects.create(email="a@seen.example", email_normalized="a@seen.example")
+    unseen = Contact.objects.create(email="b@unseen.example", email_normalized="b@unseen.example")
+    events_append(
+        events=[
+            EventIn(
+                type="page_view",
+                occurred_at=NOW - timedelta(hours=hours),
+                contact_id=seen.pk,
+                properties={"path": "/pricing"},
+            )
+            for hours in (1, 2, 3, 4)
+        ],
+        source="test",
+        now=NOW,
+    )
+    # when
+    rescore_run(rescore_start(version=active, now=NOW))
+    # then the demo rule, never hit, is absent rather than 0 (as the worker's fold writes it)
+    states = {
+        score.contact_id: orjson.loads(score.state)
+        for score in ContactScore.objects.filter(version=active)
+    }
+    assert (states[seen.pk]["hits"], states[seen.pk]["capped"]) == ({"pricing": 4}, {"pricing": 1})
+    assert (states[unseen.pk]["hits"], states[unseen.pk]["capped"]) == ({}, {})
