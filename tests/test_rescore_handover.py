@@ -186,9 +186,11 @@ def _mqls(due: dict[str, tuple[Contact, float]]) -> set[str]:
     return {name for name, stage in _stages(due).items() if stage == "mql"}
 
 
-def test_a_rescore_of_the_active_version_keeps_its_hand_over_going(
-    v1: AgreementVersion, managers: tuple[User, User]
-) -> None:
+def _handover_under_way(
+    managers: tuple[User, User],
+) -> tuple[datetime, dict[str, tuple[Contact, float]], AgreementVersion]:
+    """Today's noon, the five contacts, and v2 (threshold 20) activated with a daily cap of 2
+    whose first day moved hot and warm to MQL; back, mild and cool are still due."""
     now = timezone.now()
     noon = timezone.localtime(now).replace(hour=12, minute=0, second=0, microsecond=0)
     due = _five_due(now)
@@ -197,6 +199,13 @@ def test_a_rescore_of_the_active_version_keeps_its_hand_over_going(
     rescore_run(activation_request(actor=managers[0], version=v2, daily_cap=2))
     assert handover_release(now=noon) == 2
     assert _mqls(due) == {"hot", "warm"}
+    return noon, due, v2
+
+
+def test_a_rescore_of_the_active_version_keeps_its_hand_over_going(
+    v1: AgreementVersion, managers: tuple[User, User]
+) -> None:
+    noon, due, v2 = _handover_under_way(managers)
     # when the active version is rescored (``smarketing rescore``) during its hand-over
     run = rescore_run(rescore_start(version=v2))
     assert run.status == RunStatus.DONE
@@ -221,13 +230,7 @@ def test_a_rescore_of_the_active_version_keeps_its_hand_over_going(
 def test_a_new_version_takes_over_the_contacts_still_due(
     v1: AgreementVersion, managers: tuple[User, User]
 ) -> None:
-    now = timezone.now()
-    noon = timezone.localtime(now).replace(hour=12, minute=0, second=0, microsecond=0)
-    due = _five_due(now)
-    drain(now)
-    v2 = approved(managers, variant(20))
-    rescore_run(activation_request(actor=managers[0], version=v2, daily_cap=2))
-    assert handover_release(now=noon) == 2  # hot and warm; back, mild and cool still due
+    noon, due, v2 = _handover_under_way(managers)
     # when v3 (threshold 22) is activated before v2's hand-over is done
     v3 = approved(managers, variant(22))
     rescore_run(activation_request(actor=managers[0], version=v3, daily_cap=1))

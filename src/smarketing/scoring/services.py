@@ -60,8 +60,8 @@ def state_load(
 def _state_decode(raw: Any) -> tuple[EngagementState, set[str]]:
     """The state as stored (the fold sorts a cap window's times when it needs them).
 
-    Counts of zero (a full rescore writes every rule's) are dropped, as the fold never
-    writes them.
+    Counts of zero (which full rescores stored for every rule before 2026-11-27) are dropped,
+    as the fold never writes them.
     """
     decoded = isinstance(raw, str | bytes)
     if decoded:
