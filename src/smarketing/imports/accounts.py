@@ -8,15 +8,18 @@ from decimal import Decimal
 from django.utils import timezone
 
 from smarketing.contacts.choices import SizeBand
-from smarketing.contacts.models import Account
+from smarketing.contacts.models import Account, Contact
 from smarketing.contacts.services.accounts import domain_normalize
 from smarketing.core.text import FREE_MAIL_DOMAINS
 from smarketing.imports.lookups import Owners, cell, owner_cell
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
 from smarketing.imports.values import ValueProblem, amount_parse
+from smarketing.jobs.durable import job_enqueue
+from smarketing.scoring.tasks import scores_refresh_task
 
 FIELDS = ("name", "sector", "size_band", "country", "annual_revenue", "owner_id")
+JUDGED = {"sector", "size_band", "country", "annual_revenue"}  # what fit and exclusions read
 
 
 @dataclass
@@ -87,6 +90,7 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
     }
     new: dict[str, Account] = {}
     changed: dict[int, Account] = {}
+    rejudge: set[int] = set()  # accounts with a field the fit looks at changed
     now = timezone.now()
     for row in rows:
         key = row.domain or str(row.values["name"]).casefold()
@@ -100,6 +104,8 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
         if not updates or account.pk is None:
             report.unchanged += 1
             continue
+        if set(updates) & JUDGED:
+            rejudge.add(account.pk)
         for name, value in updates.items():
             setattr(account, name, value)
         account.updated_at = now
@@ -109,3 +115,6 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
     report.created += len(new)
     if changed:
         Account.objects.bulk_update(list(changed.values()), [*FIELDS, "updated_at"], batch_size=500)
+        contacts = list(Contact.objects.filter(account_id__in=rejudge).values_list("id", flat=True))
+        if contacts:  # their fit may have changed: judged again, with the batch or not at all
+            job_enqueue(scores_refresh_task, contacts)

@@ -27,6 +27,8 @@ from smarketing.imports.lookups import Owners, account_domain, accounts_for, cel
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
 from smarketing.imports.values import ValueProblem, datetime_parse, full_name_split
+from smarketing.jobs.durable import job_enqueue
+from smarketing.scoring.tasks import scores_refresh_task
 
 # an import moves a known contact forward only: going back (nurturing, re-entry,
 # disqualification) is a decision made in Smarketing that an old file must not undo
@@ -168,6 +170,7 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
     steps: list[HistoryStep] = []
     links: list[tuple[int, str]] = []
     changed: list[Contact] = []
+    rejudge: list[int] = []  # contacts whose fit or exclusions may have changed
     for row in unique:
         account_id = accounts.get(row.company[0] or row.company[1])
         contact = existing.get(row.number)
@@ -198,10 +201,13 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
                 )
             )
             continue
+        judged = (contact.job_title, contact.consent, contact.account_id)
         if _update(contact, row, account_id, steps, mapping, report):
             contact.updated_at = now
             changed.append(contact)
             report.updated += 1
+            if (contact.job_title, contact.consent, contact.account_id) != judged:
+                rejudge.append(contact.pk)
         else:
             report.unchanged += 1
         if row.external_id:
@@ -251,6 +257,8 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
         {(pk, mapping.source, external) for pk, external in links if external not in known},
     )
     report.history_rows += stage_history_bulk_write(steps=steps)
+    if rejudge:  # with the batch, or not at all
+        job_enqueue(scores_refresh_task, rejudge)
 
 
 def _update(

@@ -44,6 +44,8 @@ from smarketing.scoring.models import ContactScore, RescoreRun, RunStatus, Scori
 from smarketing.scoring.prepared import Scorer, scorer_for
 from smarketing.tracking.models import Event
 
+REFRESH_CHUNK = 5000  # contacts read and written per statement by scores_refresh
+
 
 def state_load(
     score: ContactScore | dict[str, Any] | str | bytes | None,
@@ -226,6 +228,18 @@ def scores_apply(
         results.append(
             (scored, score_from_history(scored.who, history.get(contact_id, ()), scorer, now))
         )
+    return _scores_write(results, version=version, now=now, qualify=qualify)
+
+
+def _scores_write(
+    results: list[tuple[Scored, Computed]],
+    *,
+    version: AgreementVersion,
+    now: datetime,
+    qualify: bool,
+) -> int:
+    """Write the computed scores (one statement per kind) and, with ``qualify``, move the
+    contacts that cross the MQL rule to ``mql``. Returns how many scores were written."""
     created, changed = [], []
     crossing: dict[str, list[int]] = defaultdict(list)
     stamp = value_adapt(ContactScore, "computed_at", now)  # adapted once, not once per row
@@ -251,6 +265,37 @@ def scores_apply(
             at=now,
         )
     return len(created) + len(changed)
+
+
+def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Judge again, under the active version, the fit, exclusions and MQL rule of these contacts
+    after their profile or their account changed (an import); returns how many scores were
+    rewritten. A contact that now meets the rule moves to ``mql``, as an event would move it.
+
+    No event is read: each stored state is decayed to ``now``. Contacts without a score are
+    left to their first event or the next rescore. (A version being rescored reads the
+    profiles range by range: one edited behind its ranges is judged at its next event.)
+    """
+    version = active_version()
+    ids = sorted(set(contact_ids))
+    if version is None or not ids:
+        return 0
+    when = now or timezone.now()
+    scorer = scorer_for(version.document)
+    written = 0
+    with transaction.atomic(), gc_paused():
+        scoring_cursor_lock()  # after a consumer batch in flight, never between its read and write
+        for start in range(0, len(ids), REFRESH_CHUNK):
+            people = contacts_scored(ids[start : start + REFRESH_CHUNK], version_id=version.pk)
+            results = []
+            for scored in people.values():
+                if scored.score_id is None:
+                    continue
+                computed = score_compute(scored.who, (), scorer, scored.state, when)
+                if computed is not None:  # None only when an event needs the history
+                    results.append((scored, computed))
+            written += _scores_write(results, version=version, now=when, qualify=True)
+    return written
 
 
 def active_version() -> AgreementVersion | None:

@@ -12,7 +12,7 @@ from smarketing.scoring.handover import handover_release
 from smarketing.scoring.models import PreviewRun, RescoreRun, RunStatus
 from smarketing.scoring.previews import preview_compute
 from smarketing.scoring.rescore import rescore_fail, rescore_run
-from smarketing.scoring.services import contact_rescore, scoring_consume
+from smarketing.scoring.services import contact_rescore, scores_refresh, scoring_consume
 
 
 @durable_task(max_attempts=5, base_delay=5)
@@ -64,3 +64,9 @@ periodic("scoring.handover", every=timedelta(minutes=15), task=handover_task)
 def contact_rescore_task(contact_id: int) -> None:
     """Refold a contact's whole history (after a visitor was identified as this contact)."""
     contact_rescore(contact_id=contact_id)
+
+
+@durable_task(max_attempts=5, base_delay=10)
+def scores_refresh_task(contact_ids: list[int]) -> int:
+    """Judge again the fit and MQL rule of contacts whose profile or account an import changed."""
+    return scores_refresh(contact_ids=contact_ids)
