@@ -1,11 +1,15 @@
-"""A profile or account changed by an import is judged again: fit, exclusions, the MQL rule."""
+"""A profile or account changed by an import or in the admin is judged again: fit, exclusions,
+the MQL rule."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.contrib.admin.widgets import AdminSplitDateTime as SplitDateTimeWidget
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -172,3 +176,45 @@ def test_nothing_is_queued_for_other_fields_or_a_dry_run(active, tmp_path) -> No
 def test_without_an_active_version_a_refresh_does_nothing(make_user) -> None:
     contact = contact_create(actor=None, email="zoe@acme.fr", job_title="DAF")
     assert scores_refresh(contact_ids=[contact.pk]) == 0
+
+
+def _admin_post(client: Client, url: str, **changes: str) -> None:
+    """Post the admin change form at ``url`` as shown, with ``changes``."""
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name)
+        if isinstance(field.widget, SplitDateTimeWidget):
+            shown = field.widget.decompress(value)
+            data[f"{name}_0"], data[f"{name}_1"] = ("" if v is None else v for v in shown)
+        elif value is not None:
+            data[name] = getattr(value, "pk", value)
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+        for row in inline.formset.forms:  # read-only rows: their hidden id and contact
+            shown = {row.add_prefix(name): row[name].value() for name in row.fields}
+            data.update({k: v for k, v in shown.items() if v is not None})
+    response = client.post(url, {**data, **changes})
+    context = response.context or {}
+    errors = [context["adminform"].form.errors] if "adminform" in context else []
+    errors += [i.formset.errors for i in context.get("inline_admin_formsets", [])]
+    assert response.status_code == 302, errors
+
+
+def test_an_edit_in_the_admin_judges_the_contact_again(active, users_by_role) -> None:
+    # given an accountant of a large French company with 3 pricing views: fit D
+    paul = _scored("paul@tolerie.fr", "Comptable", "5000+", 3)
+    client = Client()
+    client.force_login(users_by_role["admin"])
+    # when an admin corrects his job title, then his company's size
+    _admin_post(client, f"/admin/contacts/contact/{paul.pk}/change/", job_title="DAF")
+    _admin_post(client, f"/admin/contacts/account/{paul.account_id}/change/", size_band="51-200")
+    # then each edit queued a refresh of his score: DAF makes him B (70), the size A (100)
+    assert _queued() == [[paul.pk], [paul.pk]]
+    scores_refresh_task.call([paul.pk])
+    assert _score(paul) == ("A", 100, True, "fit ≥ B and engagement ≥ 40")
+    # and an edit of another field queues nothing
+    _admin_post(client, f"/admin/contacts/contact/{paul.pk}/change/", phone="+33 1 02 03 04 05")
+    assert len(_queued()) == 2

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 
 from smarketing.contacts.models import (
@@ -16,6 +17,11 @@ from smarketing.contacts.models import (
     Deal,
     DealExternalId,
     StageTransition,
+)
+from smarketing.contacts.signals import (
+    ACCOUNT_FIELDS_JUDGED,
+    CONTACT_FIELDS_JUDGED,
+    profile_changed,
 )
 
 
@@ -46,6 +52,12 @@ class AccountAdmin(BigTableAdmin):
     search_fields = ("name", "=domain")
     raw_id_fields = ("owner",)
 
+    def save_model(self, request: HttpRequest, obj: Account, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and ACCOUNT_FIELDS_JUDGED.intersection(form.changed_data):
+            contacts = list(obj.contacts.values_list("id", flat=True))
+            profile_changed.send(sender=Account, contact_ids=contacts)
+
 
 @admin.register(Contact)
 class ContactAdmin(BigTableAdmin):
@@ -55,6 +67,11 @@ class ContactAdmin(BigTableAdmin):
     raw_id_fields = ("account", "owner")
     readonly_fields = ("lifecycle_stage", "stage_changed_at", "email_normalized", "created_at")
     inlines = [StageHistoryInline]
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and CONTACT_FIELDS_JUDGED.intersection(form.changed_data):
+            profile_changed.send(sender=Contact, contact_ids=[obj.pk])
 
 
 @admin.register(ContactExternalId)

@@ -10,16 +10,14 @@ from django.utils import timezone
 from smarketing.contacts.choices import SizeBand
 from smarketing.contacts.models import Account, Contact
 from smarketing.contacts.services.accounts import domain_normalize
+from smarketing.contacts.signals import ACCOUNT_FIELDS_JUDGED, profile_changed
 from smarketing.core.text import FREE_MAIL_DOMAINS
 from smarketing.imports.lookups import Owners, cell, owner_cell
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
 from smarketing.imports.values import ValueProblem, amount_parse
-from smarketing.jobs.durable import job_enqueue
-from smarketing.scoring.tasks import scores_refresh_task
 
 FIELDS = ("name", "sector", "size_band", "country", "annual_revenue", "owner_id")
-JUDGED = {"sector", "size_band", "country", "annual_revenue"}  # what fit and exclusions read
 
 
 @dataclass
@@ -104,7 +102,7 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
         if not updates or account.pk is None:
             report.unchanged += 1
             continue
-        if set(updates) & JUDGED:
+        if ACCOUNT_FIELDS_JUDGED.intersection(updates):
             rejudge.add(account.pk)
         for name, value in updates.items():
             setattr(account, name, value)
@@ -115,6 +113,5 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
     report.created += len(new)
     if changed:
         Account.objects.bulk_update(list(changed.values()), [*FIELDS, "updated_at"], batch_size=500)
-        contacts = list(Contact.objects.filter(account_id__in=rejudge).values_list("id", flat=True))
-        if contacts:  # their fit may have changed: judged again, with the batch or not at all
-            job_enqueue(scores_refresh_task, contacts)
+        contacts = Contact.objects.filter(account_id__in=rejudge).values_list("id", flat=True)
+        profile_changed.send(sender=Account, contact_ids=list(contacts))

@@ -20,6 +20,7 @@ from smarketing.contacts.choices import TransitionSource as Source
 from smarketing.contacts.models import Contact, ContactExternalId
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
 from smarketing.contacts.services.contacts import ROW_COLUMNS, email_clean
+from smarketing.contacts.signals import profile_changed
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
@@ -27,8 +28,6 @@ from smarketing.imports.lookups import Owners, account_domain, accounts_for, cel
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
 from smarketing.imports.values import ValueProblem, datetime_parse, full_name_split
-from smarketing.jobs.durable import job_enqueue
-from smarketing.scoring.tasks import scores_refresh_task
 
 # an import moves a known contact forward only: going back (nurturing, re-entry,
 # disqualification) is a decision made in Smarketing that an old file must not undo
@@ -257,8 +256,7 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
         {(pk, mapping.source, external) for pk, external in links if external not in known},
     )
     report.history_rows += stage_history_bulk_write(steps=steps)
-    if rejudge:  # with the batch, or not at all
-        job_enqueue(scores_refresh_task, rejudge)
+    profile_changed.send(sender=Contact, contact_ids=rejudge)
 
 
 def _update(
