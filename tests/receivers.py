@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -41,7 +42,12 @@ class Inbox:
 
 @contextmanager
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """A real SMTP server on a free local port."""
+    """A real SMTP server on a free local port.
+
+    Its per-connection lines (INFO, from its own thread) are not logged: written after pytest
+    closed the stream a test's logging was bound to, they printed "Logging error" tracebacks.
+    """
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
