@@ -156,6 +156,21 @@ def test_identified_visitor_events_count_after_a_rescore(active) -> None:
     assert ContactScore.objects.get(contact=contact).engagement == pytest.approx(expected, abs=1e-9)
 
 
+def test_a_rescore_before_the_consumer_counts_each_event_once(active) -> None:
+    # given a CFO whose view 3 days ago is scored, and a view a day ago not scored yet
+    contact = _cfo()
+    _views(contact, [3])
+    scoring_consume(now=NOW)
+    _views(contact, [1])
+    # when a form rescores her before the consumer's next batch, then the batch runs
+    contact_rescore(contact_id=contact.pk, now=NOW)
+    scoring_consume(now=NOW)
+    # then each view counts once: 15×2^(−3/30) + 15×2^(−1/30) = 13.995 + 14.657
+    score = ContactScore.objects.get(contact=contact)
+    assert score.engagement == pytest.approx(28.653, abs=1e-3)
+    assert "+15 pricing ×2" in score_breakdown(score, NOW)[1]
+
+
 def test_nothing_is_scored_without_an_active_agreement() -> None:
     contact = _cfo()
     _views(contact, [0])

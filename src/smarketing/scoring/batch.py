@@ -17,6 +17,8 @@ from django.db import connection
 
 from smarketing.contacts.models import Account
 from smarketing.core.bulk import value_converter
+from smarketing.scoring.fit import Fit
+from smarketing.scoring.qualification import excluded_reason
 
 EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - SQLite stores naive UTC text
 
@@ -53,6 +55,17 @@ class Scored(NamedTuple):
     score_id: int | None
     state: Any
     qualifies: bool
+
+
+class Kept(NamedTuple):
+    """A stored score as the consumer reads it, with the fit and exclusion judged when the
+    contact's profile last changed (the consumer does not read profiles)."""
+
+    score_id: int
+    state: Any
+    qualifies: bool
+    fit: Fit
+    excluded: str
 
 
 def seconds(value: Any) -> float:
@@ -104,6 +117,29 @@ def histories(contact_ids: Iterable[int], *, up_to: int) -> dict[int, list[Event
         )
         for pk, contact, kind, at, props in cursor.fetchall():
             out.setdefault(contact, []).append(EventRow(pk, contact, kind, seconds(at), props))
+    return out
+
+
+def scores_kept(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Kept]:
+    """The stored scores of these contacts under ``version_id``, by contact (one query)."""
+    ids = _ids(contact_ids)
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT contact_id, id, state, qualifies, fit_points, fit_grade, persona, fit_marks, "  # noqa: S608 - ints only
+            f"reason FROM scoring_contactscore WHERE version_id = %s AND contact_id IN ({ids})",
+            [int(version_id)],
+        )
+        rows = cursor.fetchall()
+    fits: dict[tuple[Any, ...], Fit] = {}  # one per distinct fit (a few hundred at most)
+    out = {}
+    for contact_id, score_id, state, qualifies, points, grade, persona, marks, reason in rows:
+        key = (points, grade, persona, marks)
+        fit = fits.get(key)
+        if fit is None:
+            fit = fits[key] = Fit(points, grade, persona, "", marks)
+        out[contact_id] = Kept(score_id, state, bool(qualifies), fit, excluded_reason(reason))
     return out
 
 

@@ -8,6 +8,12 @@ from typing import Any
 from smarketing.core.text import search_key
 
 GRADE_ORDER = "ABCD"
+EXCLUDED = "excluded: "  # how the MQL verdict of an excluded contact starts
+
+
+def excluded_reason(verdict: str) -> str:
+    """The exclusion a stored MQL verdict names ('' when the contact is not excluded)."""
+    return verdict[len(EXCLUDED) :] if verdict.startswith(EXCLUDED) else ""
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ class MqlRule:
     ) -> tuple[bool, str]:
         """:meth:`evaluate` given the exclusion reason ('' when not excluded)."""
         if excluded:
-            return False, f"excluded: {excluded}"
+            return False, EXCLUDED + excluded
         for event, min_fit, why in self.fast_track:
             if event in event_types and at_least(grade, min_fit):
                 return True, why

@@ -19,18 +19,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from smarketing.agreement.models import AgreementVersion, VersionStatus
-from smarketing.contacts import lifecycle
 from smarketing.contacts.choices import LifecycleStage, TransitionSource
 from smarketing.contacts.services import contacts_stage_bulk_change
 from smarketing.core.bulk import rows_insert, rows_update, value_adapt
 from smarketing.core.collector import gc_paused
 from smarketing.scoring.batch import (
     EventRow,
-    Scored,
-    Who,
     contacts_scored,
     events_after,
     histories,
+    scores_kept,
     seconds,
 )
 from smarketing.scoring.engagement import (
@@ -40,6 +38,7 @@ from smarketing.scoring.engagement import (
     terms_foldable,
     value_at,
 )
+from smarketing.scoring.fit import Fit
 from smarketing.scoring.models import ContactScore, RescoreRun, RunStatus, ScoringCursor
 from smarketing.scoring.prepared import Scorer, scorer_for
 from smarketing.tracking.models import Event
@@ -105,10 +104,22 @@ class Computed(NamedTuple):
     reason: str
 
 
+class Prior(NamedTuple):
+    """What writing a contact's new score needs of its stored one (``score_id`` None: none)."""
+
+    contact_id: int
+    score_id: int | None
+    qualifies: bool
+
+
+Judged = tuple[Fit, str]  # a contact's fit and its exclusion ('' when none)
+
+
 def score_compute(
-    who: Who, events: Iterable[EventRow], scorer: Scorer, state_raw: Any, now: datetime
+    judged: Judged, events: Iterable[EventRow], scorer: Scorer, state_raw: Any, now: datetime
 ) -> Computed | None:
-    """Fold ``events`` into the stored state and evaluate fit and the MQL rule at ``now``.
+    """Fold ``events`` into the stored state and decide the MQL rule at ``now`` with the
+    contact's ``judged`` fit and exclusion (:meth:`Scorer.judge`, or as stored).
 
     None when an event falls in a cap window the state no longer keeps: the caller computes
     the contact from its whole history instead (``state_raw`` None, never None back).
@@ -125,7 +136,7 @@ def score_compute(
             types.add(event.type)
     moment = now.timestamp()
     state_prune(state, rules, rules.horizon(moment))
-    fit, excluded = scorer.judge(who)
+    fit, excluded = judged
     engagement = value_at(state, moment, half_life)
     qualifies, why = scorer.mql.decide(
         grade=fit.grade, engagement=engagement, event_types=types, excluded=excluded
@@ -151,10 +162,10 @@ def score_compute(
 
 
 def score_from_history(
-    who: Who, history: Iterable[EventRow], scorer: Scorer, now: datetime
+    judged: Judged, history: Iterable[EventRow], scorer: Scorer, now: datetime
 ) -> Computed:
     """A contact's score from all of its events."""
-    computed = score_compute(who, history, scorer, None, now)
+    computed = score_compute(judged, history, scorer, None, now)
     if computed is None:  # an empty state keeps every window: it folds any event
         raise AssertionError("a fold from no state needed the history")
     return computed
@@ -194,11 +205,14 @@ def scores_apply(
     """Fold ``events`` into their contacts' scores under ``version``; with ``qualify``, move
     contacts that cross the MQL rule to ``mql``. Returns how many contacts were touched.
 
-    A contact without a score for this version yet has its whole history folded (up to the
-    last event of the batch), so a version activated without a full rescore still scores right;
-    so has a contact with a late event in a cap window its state no longer keeps.
-    Reads are three queries (events, contacts with accounts and scores, those contacts'
-    histories) and writes one statement per kind, whatever the batch size.
+    A scored contact keeps the fit and exclusion stored with its score: they are judged again
+    when its profile or account changes (:func:`scores_refresh`), not at each event, so the
+    batch reads no profile. A contact without a score for this version yet is judged from its
+    profile and has its whole history folded (up to the last event of the batch), so a version
+    activated without a full rescore still scores right; so is a contact with a late event in a
+    cap window its state no longer keeps. Reads are at most four queries (events, scores, the
+    profiles of contacts without one, histories) and writes one statement per kind, whatever
+    the batch size.
     """
     by_contact: dict[int, list[EventRow]] = defaultdict(list)
     for event in events:
@@ -208,31 +222,32 @@ def scores_apply(
         return 0
     last_id = max(event.pk for event in events)
     scorer = scorer_for(version.document)
-    people: dict[int, Scored] = contacts_scored(by_contact, version_id=version.pk)
-    # contacts without a score yet, or with a late event in a window their state no longer
-    # keeps, are computed from their whole history (up to the batch's last event)
-    refold = [cid for cid, scored in people.items() if scored.score_id is None]
-    results: list[tuple[Scored, Computed]] = []
+    kept = scores_kept(by_contact, version_id=version.pk)
+    results: list[tuple[Prior, Computed]] = []
+    refold: list[tuple[Prior, Judged]] = []
     for contact_id, contact_events in by_contact.items():
-        scored = people.get(contact_id)
-        if scored is None or scored.score_id is None:
+        score = kept.get(contact_id)
+        if score is None:
             continue
-        computed = score_compute(scored.who, contact_events, scorer, scored.state, now)
+        prior = Prior(contact_id, score.score_id, score.qualifies)
+        judged = (score.fit, score.excluded)
+        computed = score_compute(judged, contact_events, scorer, score.state, now)
         if computed is None:
-            refold.append(contact_id)
+            refold.append((prior, judged))
         else:
-            results.append((scored, computed))
-    history = histories(refold, up_to=last_id)
-    for contact_id in refold:
-        scored = people[contact_id]
-        results.append(
-            (scored, score_from_history(scored.who, history.get(contact_id, ()), scorer, now))
-        )
+            results.append((prior, computed))
+    unscored = [contact_id for contact_id in by_contact if contact_id not in kept]
+    for contact_id, scored in contacts_scored(unscored, version_id=version.pk).items():
+        refold.append((Prior(contact_id, None, False), scorer.judge(scored.who)))
+    history = histories([prior.contact_id for prior, _ in refold], up_to=last_id)
+    for prior, judged in refold:
+        events_of = history.get(prior.contact_id, ())
+        results.append((prior, score_from_history(judged, events_of, scorer, now)))
     return _scores_write(results, version=version, now=now, qualify=qualify)
 
 
 def _scores_write(
-    results: list[tuple[Scored, Computed]],
+    results: list[tuple[Prior, Computed]],
     *,
     version: AgreementVersion,
     now: datetime,
@@ -243,19 +258,17 @@ def _scores_write(
     created, changed = [], []
     crossing: dict[str, list[int]] = defaultdict(list)
     stamp = value_adapt(ContactScore, "computed_at", now)  # adapted once, not once per row
-    for scored, computed in results:
-        contact_id = scored.who.id
-        if scored.score_id is None:
-            created.append((version.pk, contact_id, *_values(computed, now), False))
+    for prior, computed in results:
+        if prior.score_id is None:
+            created.append((version.pk, prior.contact_id, *_values(computed, now), False))
         else:
-            changed.append((*_values(computed, stamp), scored.score_id))
-        crossed = qualify and computed.qualifies and not scored.qualifies
-        if crossed and lifecycle.rule_for(scored.who.stage, LifecycleStage.MQL) is not None:
-            crossing[computed.reason].append(contact_id)
+            changed.append((*_values(computed, stamp), prior.score_id))
+        if qualify and computed.qualifies and not prior.qualifies:
+            crossing[computed.reason].append(prior.contact_id)
     rows_insert(ContactScore, ("version_id", "contact_id", *SCORE_FIELDS, "handover_due"), created)
     changed.sort(key=itemgetter(-1))  # in key order, each page of the table is written once
     rows_update(ContactScore, SCORE_FIELDS, changed, adapted=True)
-    for why, contact_ids in crossing.items():
+    for why, contact_ids in crossing.items():  # moved where their stage allows it
         contacts_stage_bulk_change(
             contact_ids=contact_ids,
             to_stage=LifecycleStage.MQL,
@@ -288,12 +301,13 @@ def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -
         for start in range(0, len(ids), REFRESH_CHUNK):
             people = contacts_scored(ids[start : start + REFRESH_CHUNK], version_id=version.pk)
             results = []
-            for scored in people.values():
+            for contact_id, scored in people.items():
                 if scored.score_id is None:
                     continue
-                computed = score_compute(scored.who, (), scorer, scored.state, when)
+                judged = scorer.judge(scored.who)
+                computed = score_compute(judged, (), scorer, scored.state, when)
                 if computed is not None:  # None only when an event needs the history
-                    results.append((scored, computed))
+                    results.append((Prior(contact_id, scored.score_id, scored.qualifies), computed))
             written += _scores_write(results, version=version, now=when, qualify=True)
     return written
 
@@ -304,38 +318,31 @@ def active_version() -> AgreementVersion | None:
 
 
 def contact_rescore(*, contact_id: int, now: datetime | None = None) -> None:
-    """Refold all of a contact's events (after a visitor was identified, or a data fix)."""
+    """Judge a contact's profile and refold all of its scored events (after a visitor was
+    identified as this contact, or a form changed its profile).
+
+    Only the events the consumer already scored are folded (up to its cursor, which stays
+    locked meanwhile); it folds the later ones itself, so none is counted twice.
+    """
     version = active_version()
     if version is None:
         return
     when = now or timezone.now()
     with transaction.atomic():
+        cursor = scoring_cursor_lock()
         scored = contacts_scored([contact_id], version_id=version.pk).get(contact_id)
         if scored is None:
             return
         events = [
             EventRow(e.pk, e.contact_id, e.type, seconds(e.occurred_at), e.properties)
-            for e in Event.objects.filter(contact_id=contact_id).order_by("id")
+            for e in Event.objects.filter(
+                contact_id=contact_id, id__lte=cursor.last_event_id
+            ).order_by("id")
         ]
-        computed = score_from_history(scored.who, events, scorer_for(version.document), when)
-        if scored.score_id is None:
-            rows_insert(
-                ContactScore,
-                ("version_id", "contact_id", *SCORE_FIELDS, "handover_due"),
-                [(version.pk, contact_id, *_values(computed, when), False)],
-            )
-        else:
-            rows_update(ContactScore, SCORE_FIELDS, [(*_values(computed, when), scored.score_id)])
-        crossed = computed.qualifies and not scored.qualifies
-        if crossed and lifecycle.rule_for(scored.who.stage, LifecycleStage.MQL) is not None:
-            contacts_stage_bulk_change(
-                contact_ids=[contact_id],
-                to_stage=LifecycleStage.MQL,
-                reason=computed.reason,
-                source=TransitionSource.SCORING,
-                rule=f"MQL rule v{version.number}",
-                at=when,
-            )
+        scorer = scorer_for(version.document)
+        computed = score_from_history(scorer.judge(scored.who), events, scorer, when)
+        prior = Prior(contact_id, scored.score_id, scored.qualifies)
+        _scores_write([(prior, computed)], version=version, now=when, qualify=True)
 
 
 def scoring_cursor_lock() -> ScoringCursor:

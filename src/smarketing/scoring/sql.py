@@ -25,7 +25,7 @@ from django.db.backends.utils import CursorWrapper
 
 from smarketing.scoring.engagement import DAY, EngagementRules
 from smarketing.scoring.fit import Profile, criterion_matches
-from smarketing.scoring.qualification import GRADE_ORDER, Person, exclusion_reason
+from smarketing.scoring.qualification import EXCLUDED, GRADE_ORDER, Person, exclusion_reason
 
 ACCOUNT_TEXT_FIELDS = ("sector", "size_band", "country")
 EXPONENT_LIMIT = 1000.0  # 2^±1000 fits a double: no overflow, no underflow error on PostgreSQL
@@ -358,7 +358,7 @@ graded AS (
         """SQL (qualifies, reason) over ``f`` (graded), as ``mql_evaluate`` decides them."""
         rule = self.document["mql"]
         qualify = ["WHEN f.excluded <> '' THEN FALSE"]
-        reasons = ["WHEN f.excluded <> '' THEN 'excluded: ' || f.excluded"]
+        reasons = [f"WHEN f.excluded <> '' THEN {lit(EXCLUDED)} || f.excluded"]
         for fast in rule.get("fast_track", []):
             grades = lits(list(GRADE_ORDER[: GRADE_ORDER.index(fast["min_fit"]) + 1]))
             test = f"{has_type[fast['event']]} = 1 AND f.grade IN {grades}"
