@@ -20,7 +20,7 @@ from smarketing.agreement.services import (
     agreement_draft_create,
 )
 from smarketing.contacts.models import Contact, StageTransition
-from smarketing.contacts.services import account_create, contact_create
+from smarketing.contacts.services import account_create, contact_create, contact_update
 from smarketing.imports.engine import import_run
 from smarketing.imports.mappings import mapping_named
 from smarketing.imports.readers import table_open
@@ -218,3 +218,18 @@ def test_an_edit_in_the_admin_judges_the_contact_again(active, users_by_role) ->
     # and an edit of another field queues nothing
     _admin_post(client, f"/admin/contacts/contact/{paul.pk}/change/", phone="+33 1 02 03 04 05")
     assert len(_queued()) == 2
+
+
+def test_a_profile_completed_by_a_form_is_judged_again(active) -> None:
+    # given a contact with no job title at a large French company, 3 pricing views: fit D (30)
+    paul = _scored("paul@tolerie.fr", "", "5000+", 3)
+    assert _score(paul)[:3] == ("D", 30, False)
+    # when a form fills in his name (nothing to judge), then his title (as capture forms do)
+    contact_update(actor=None, contact=paul, first_name="Paul")
+    assert _queued() == []
+    contact_update(actor=None, contact=paul, job_title="DAF")
+    # then his refresh is queued, and makes him B (title ✔ 40 + country ✔ 30) and an MQL
+    assert _queued() == [[paul.pk]]
+    scores_refresh_task.call([paul.pk])
+    assert _score(paul) == ("B", 70, True, "fit ≥ B and engagement ≥ 40")
+    assert Contact.objects.get(pk=paul.pk).lifecycle_stage == "mql"

@@ -18,6 +18,7 @@ from smarketing.contacts.choices import (
     TransitionSource,
 )
 from smarketing.contacts.models import Account, Contact, StageTransition
+from smarketing.contacts.signals import CONTACT_FIELDS_JUDGED, profile_changed
 from smarketing.core.errors import ConflictError, DomainError
 from smarketing.core.text import email_normalize, search_key
 from smarketing.users.models import User
@@ -183,6 +184,8 @@ def contact_update(*, actor: User | None, contact: Contact, **fields: Any) -> Co
                     "updated_at",
                 ]
             )
+            if CONTACT_FIELDS_JUDGED.intersection(fields):
+                profile_changed.send(sender=Contact, contact_ids=[contact.pk])
     except IntegrityError as exc:
         contact.refresh_from_db()
         raise _duplicate(fields.get("email", contact.email)) from exc
