@@ -26,9 +26,11 @@ from smarketing.imports.mappings import mapping_named
 from smarketing.imports.readers import table_open
 from smarketing.imports.report import ImportReport
 from smarketing.scoring.models import ContactScore
+from smarketing.scoring.rescore import rescore_run, rescore_start, rescore_step
 from smarketing.scoring.services import scores_refresh, scoring_consume
 from smarketing.scoring.tasks import scores_refresh_task
 from smarketing.tracking.services import EventIn, events_append
+from tests.rescore_world import approved, managers_make, variant
 
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
@@ -81,8 +83,9 @@ def _queued() -> list[list[int]]:
     return [row.args_kwargs["args"][0] for row in rows]
 
 
-def _score(contact: Contact) -> tuple[str, int, bool, str]:
-    score = ContactScore.objects.get(contact=contact)
+def _score(contact: Contact, version: AgreementVersion | None = None) -> tuple[str, int, bool, str]:
+    scores = ContactScore.objects.filter(contact=contact)
+    score = scores.get(version=version) if version else scores.get()
     return score.fit_grade, score.fit_points, score.qualifies, score.reason
 
 
@@ -233,3 +236,29 @@ def test_a_profile_completed_by_a_form_is_judged_again(active) -> None:
     scores_refresh_task.call([paul.pk])
     assert _score(paul) == ("B", 70, True, "fit ≥ B and engagement ≥ 40")
     assert Contact.objects.get(pk=paul.pk).lifecycle_stage == "mql"
+
+
+def test_a_profile_changed_during_a_rescore_is_judged_again_after_it(active, make_user) -> None:
+    # given Paul, fit D under the active version, and version 2 (MQL at 30 points) being
+    # rescored to be activated: its range already read his profile
+    paul = _scored("paul@tolerie.fr", "Comptable", "5000+", 3)
+    managers = managers_make(make_user)
+    second = approved(managers, variant(30))
+    run = rescore_start(version=second, actor=managers[1], activate=True)
+    rescore_step(run)
+    assert _score(paul, second)[:2] == ("D", 30)
+    # when his title changes before the run ends, and the refresh runs
+    contact_update(actor=None, contact=paul, job_title="DAF")
+    [ids] = _queued()
+    scores_refresh_task.call(ids)
+    # then he is judged now under the active version, and again once the run is over
+    assert _score(paul, active)[:3] == ("B", 70, True)
+    assert _queued() == [[paul.pk], [paul.pk]]
+    later = DBTaskResult.objects.filter(task_path__endswith=TASK).order_by("enqueued_at").last()
+    assert later is not None
+    assert later.run_after is not None
+    assert later.run_after > timezone.now()
+    rescore_run(run)
+    scores_refresh_task.call(ids)
+    assert _score(paul, second) == ("B", 70, True, "fit ≥ B and engagement ≥ 30")
+    assert len(_queued()) == 2  # no run any more: nothing queued again

@@ -282,12 +282,13 @@ def _scores_write(
 
 def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -> int:
     """Judge again, under the active version, the fit, exclusions and MQL rule of these contacts
-    after their profile or their account changed (an import); returns how many scores were
-    rewritten. A contact that now meets the rule moves to ``mql``, as an event would move it.
+    after their profile or their account changed (``contacts.signals.profile_changed``: an
+    import, a form, the admin); returns how many scores were rewritten. A contact that now
+    meets the rule moves to ``mql``, as an event would move it.
 
     No event is read: each stored state is decayed to ``now``. Contacts without a score are
     left to their first event or the next rescore. (A version being rescored reads the
-    profiles range by range: one edited behind its ranges is judged at its next event.)
+    profiles range by range: ``scores_refresh_task`` runs again once the run is over.)
     """
     version = active_version()
     ids = sorted(set(contact_ids))

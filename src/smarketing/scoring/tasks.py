@@ -6,13 +6,16 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from smarketing.jobs.durable import durable_task
+from smarketing.agreement.models import VersionStatus
+from smarketing.jobs.durable import durable_task, job_enqueue
 from smarketing.jobs.schedule import periodic
 from smarketing.scoring.handover import handover_release
 from smarketing.scoring.models import PreviewRun, RescoreRun, RunStatus
 from smarketing.scoring.previews import preview_compute
 from smarketing.scoring.rescore import rescore_fail, rescore_run
 from smarketing.scoring.services import contact_rescore, scores_refresh, scoring_consume
+
+REFRESH_AFTER_RUN = timedelta(minutes=1)  # a refresh waits so long for a running rescore
 
 
 @durable_task(max_attempts=5, base_delay=5)
@@ -68,5 +71,17 @@ def contact_rescore_task(contact_id: int) -> None:
 
 @durable_task(max_attempts=5, base_delay=10)
 def scores_refresh_task(contact_ids: list[int]) -> int:
-    """Judge again the fit and MQL rule of contacts whose profile or account an import changed."""
-    return scores_refresh(contact_ids=contact_ids)
+    """Judge again the fit and MQL rule of contacts whose profile or account changed.
+
+    While another version is being rescored (it may have read these profiles before the
+    change), the refresh is done now under the active version and once more after the run.
+    The worker then keeps the fits it finds, so the one judged last must be current.
+    """
+    written = scores_refresh(contact_ids=contact_ids)
+    if (
+        RescoreRun.objects.filter(status=RunStatus.RUNNING)
+        .exclude(version__status=VersionStatus.ACTIVE)
+        .exists()
+    ):
+        job_enqueue(scores_refresh_task, contact_ids, delay=REFRESH_AFTER_RUN)
+    return written
