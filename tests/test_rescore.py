@@ -18,6 +18,7 @@ from smarketing.scoring.rescore import rescore_run, rescore_start
 from smarketing.tracking.services import EventIn, events_append
 from tests import handchecked
 from tests.factories import agreement_signed
+from tests.rescore_world import send
 
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
@@ -92,19 +93,7 @@ def test_a_rescored_state_holds_only_counts_above_zero(active: AgreementVersion)
     # given four pricing views on one day (the cap counts 3 per 30 days), and a contact with none
     seen = Contact.objects.create(email="a@seen.example", email_normalized="a@seen.example")
     unseen = Contact.objects.create(email="b@unseen.example", email_normalized="b@unseen.example")
-    events_append(
-        events=[
-            EventIn(
-                type="page_view",
-                occurred_at=NOW - timedelta(hours=hours),
-                contact_id=seen.pk,
-                properties={"path": "/pricing"},
-            )
-            for hours in (1, 2, 3, 4)
-        ],
-        source="test",
-        now=NOW,
-    )
+    send(seen, NOW, *(hours / 24 for hours in (1, 2, 3, 4)))
     # when
     rescore_run(rescore_start(version=active, now=NOW))
     # then the demo rule, never hit, is absent rather than 0 (as the worker's fold writes it)
