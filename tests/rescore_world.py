@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from smarketing.agreement.models import AgreementVersion, VersionStatus
 from smarketing.agreement.services import (
     agreement_activate,
@@ -14,10 +16,8 @@ from smarketing.agreement.services import (
 )
 from smarketing.contacts.models import Contact, StageTransition
 from smarketing.contacts.services import account_create, contact_create
-from smarketing.scoring.models import (
-    ContactScore,
-)
-from smarketing.scoring.services import scoring_consume, state_load
+from smarketing.scoring.models import ContactScore, ScoreState
+from smarketing.scoring.services import scoring_consume
 from smarketing.tracking.services import EventIn, events_append
 from smarketing.users.models import User
 
@@ -108,11 +108,18 @@ def mql_moves(contact: Contact) -> list[tuple[str, str, str]]:
     )
 
 
+def counted(caps: str) -> dict[str, dict[str, list[float]]]:
+    """A state row's counted times per rule and window, each window's times in order."""
+    windows = orjson.loads(caps) if caps else {}
+    return {rule: {w: sorted(times) for w, times in by.items()} for rule, by in windows.items()}
+
+
 def score_rows(version: AgreementVersion) -> dict[int, tuple[Any, ...]]:
-    """Every stored field of the version's rows except the id, the state loaded as Python."""
+    """Every stored field of the version's score and state rows except the ids."""
+    states = {state.contact_id: state for state in ScoreState.objects.filter(version=version)}
     rows = {}
     for score in ContactScore.objects.filter(version=version):
-        state, types = state_load(score)
+        state = states[score.contact_id]
         rows[score.contact_id] = (
             score.fit_grade,
             score.fit_points,
@@ -122,10 +129,11 @@ def score_rows(version: AgreementVersion) -> dict[int, tuple[Any, ...]]:
             score.computed_at,
             round(state.value, 9),
             state.at,
-            {rule: dict(windows) for rule, windows in state.counted.items()},
-            state.hits,
-            state.capped,
-            sorted(types),
+            state.since,
+            counted(state.caps),
+            state.fast,
+            state.grade,
+            state.verdict,
             score.qualifies,
             score.reason,
             score.handover_due,

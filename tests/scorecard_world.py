@@ -118,7 +118,6 @@ def handoff_add(
             persona=persona,
             engagement=50,
             computed_at=created,
-            state="{}",
         )
     return Handoff.objects.create(
         contact=contact,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 from django.db import connection
 
@@ -13,12 +12,12 @@ from smarketing.agreement.models import AgreementVersion
 from smarketing.contacts.choices import ConsentState
 from smarketing.contacts.models import Account, Contact
 from smarketing.scoring.breakdown import score_breakdown, score_engagement
-from smarketing.scoring.models import ContactScore
+from smarketing.scoring.models import ContactScore, ScoreState
 from smarketing.scoring.rescore import rescore_run, rescore_start
 from smarketing.tracking.services import EventIn, events_append
 from tests import handchecked
 from tests.factories import agreement_signed
-from tests.rescore_world import send
+from tests.rescore_world import counted, send
 
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
@@ -89,17 +88,23 @@ def test_rescore_gives_the_hand_checked_scores(active: AgreementVersion) -> None
     assert connection.vendor in {"sqlite", "postgresql"}
 
 
-def test_a_rescored_state_holds_only_counts_above_zero(active: AgreementVersion) -> None:
-    # given four pricing views on one day (the cap counts 3 per 30 days), and a contact with none
+def test_a_rescored_state_row_keeps_what_the_next_event_needs(active: AgreementVersion) -> None:
+    # given four pricing views an hour apart on day 19,999 (the cap counts 3 per 30 days), one
+    # 100 days earlier (day 19,900, window 663, closed), a demo request; and a contact with none
     seen = Contact.objects.create(email="a@seen.example", email_normalized="a@seen.example")
     unseen = Contact.objects.create(email="b@unseen.example", email_normalized="b@unseen.example")
-    send(seen, NOW, *(hours / 24 for hours in (1, 2, 3, 4)))
+    send(seen, NOW, 100, *(hours / 24 for hours in (1, 2, 3, 4)))
+    send(seen, NOW, 5, kind="demo_requested")
     # when
     rescore_run(rescore_start(version=active, now=NOW))
-    # then the demo rule, never hit, is absent rather than 0 (as the worker's fold writes it)
-    states = {
-        score.contact_id: orjson.loads(score.state)
-        for score in ContactScore.objects.filter(version=active)
-    }
-    assert (states[seen.pk]["hits"], states[seen.pk]["capped"]) == ({"pricing": 4}, {"pricing": 1})
-    assert (states[unseen.pk]["hits"], states[unseen.pk]["capped"]) == ({}, {})
+    # then the open window 666 (days 19,980–20,009) keeps its 3 earliest times, the closed one
+    # is dropped, and the demo request sets the first fast-track bit
+    states = {state.contact_id: state for state in ScoreState.objects.filter(version=active)}
+    hour = 3600.0
+    earliest = [handchecked.NOW - 4 * hour, handchecked.NOW - 3 * hour, handchecked.NOW - 2 * hour]
+    assert counted(states[seen.pk].caps) == {"pricing": {"666": earliest}}
+    assert (states[seen.pk].fast, states[seen.pk].since) == (1, 19_980 * handchecked.DAY)
+    assert (states[unseen.pk].caps, states[unseen.pk].fast, states[unseen.pk].value) == ("", 0, 0)
+    # and the breakdown still counts every view, from the events
+    score = ContactScore.objects.select_related("version").get(version=active, contact=seen)
+    assert "+15 pricing ×5 (capped)" in score_breakdown(score, NOW)[1]

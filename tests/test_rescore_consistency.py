@@ -22,12 +22,13 @@ from smarketing.agreement.models import AgreementVersion
 from smarketing.contacts.models import Contact
 from smarketing.contacts.services import account_create, contact_create
 from smarketing.demo.agreement_text import DEMO_AGREEMENT
-from smarketing.scoring.breakdown import score_engagement
-from smarketing.scoring.models import ContactScore, MqlHandover, RunStatus
+from smarketing.scoring.breakdown import score_counts, score_engagement
+from smarketing.scoring.models import ContactScore, MqlHandover, RunStatus, ScoreState
 from smarketing.scoring.rescore import rescore_run, rescore_start
-from smarketing.scoring.services import scoring_consume, state_load
+from smarketing.scoring.services import scoring_consume
 from smarketing.tracking.services import EventIn, events_append
 from tests.factories import agreement_signed
+from tests.rescore_world import counted
 
 pytestmark = pytest.mark.django_db
 
@@ -173,13 +174,12 @@ def _qualifies(person: Persona, engagement: float, hits: dict[str, int]) -> bool
     return person.grade in "AB" and engagement >= 40
 
 
-def _state(score: ContactScore) -> tuple[dict[str, int], dict[str, int], list[str], dict[str, Any]]:
-    state, types = state_load(score)
-    counted = {
-        rule: {window: sorted(times) for window, times in windows.items() if times}
-        for rule, windows in state.counted.items()
-    }
-    return state.hits, state.capped, sorted(types), {k: v for k, v in counted.items() if v}
+def _state(score: ContactScore) -> tuple[dict[str, int], dict[str, int], tuple[Any, ...], Any]:
+    """Hits and capped per rule (from the events), the state row's fast-track bits, grade and
+    verdict, and its counted times."""
+    counts = score_counts(score)
+    state = ScoreState.objects.get(version_id=score.version_id, contact_id=score.contact_id)
+    return counts.hits, counts.capped, (state.fast, state.grade, state.verdict), counted(state.caps)
 
 
 @settings(

@@ -154,7 +154,6 @@ def test_a_handoff_keeps_the_persona_it_was_handed_over_with(people) -> None:
         persona="ops",
         engagement=10,
         computed_at=NOW,
-        state="{}",
     )
     # when
     months = quota_months(months=[FEB], document=new.document)

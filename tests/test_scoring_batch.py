@@ -18,7 +18,7 @@ from smarketing.contacts.choices import ConsentState
 from smarketing.contacts.models import Contact
 from smarketing.contacts.services import account_create, contact_create
 from smarketing.core.collector import gc_paused
-from smarketing.scoring.batch import Who, contacts_scored, events_after
+from smarketing.scoring.batch import Hot, Who, contacts_scored, events_after
 from smarketing.scoring.engagement import (
     DAY,
     EngagementRules,
@@ -27,9 +27,9 @@ from smarketing.scoring.engagement import (
     value_at,
 )
 from smarketing.scoring.fit import PROFILE_FIELDS, FitMemo, Profile, fit_evaluate
+from smarketing.scoring.folding import Folded, hot_values, state_of
 from smarketing.scoring.prepared import Scorer
 from smarketing.scoring.qualification import Person, exclusion_reason
-from smarketing.scoring.services import state_load
 from smarketing.tracking.models import Event
 from smarketing.tracking.services import EventIn, events_append
 
@@ -146,12 +146,9 @@ def test_a_stored_cap_window_in_any_order_folds_as_a_sorted_one() -> None:
     # rescore may write it on SQLite, and the same window sorted
     day = 20000 * DAY
     times = [day + 3 * 3600, day + 1 * 3600, day + 2 * 3600]
-    stored = {"value": 0.0, "at": 0.0, "counted": {"pricing": {"666": times}}, "hits": {}}
-    unsorted, _ = state_load(orjson.dumps(stored))  # sorted by state_load: rebuild unsorted
-    unsorted.counted["pricing"]["666"] = list(times)
-    in_order, _ = state_load(stored)
-    for state in (unsorted, in_order):
-        state.value, state.at = 30.0, day + 3 * 3600
+    caps = orjson.dumps({"pricing": {"666": times}}).decode()
+    unsorted = state_of(Hot(1, 30.0, day + 3 * 3600, 0.0, caps, 0, "B", 0))
+    in_order = EngagementState(30.0, day + 3 * 3600, {"pricing": {"666": sorted(times)}})
     # when a late event, earlier than all three, arrives
     for state in (unsorted, in_order):
         engagement_fold(
@@ -166,7 +163,6 @@ def test_a_stored_cap_window_in_any_order_folds_as_a_sorted_one() -> None:
         unsorted.counted == in_order.counted == {"pricing": {"666": [day, day + 3600, day + 7200]}}
     )
     assert value_at(unsorted, day + DAY, 30) == value_at(in_order, day + DAY, 30)
-    assert stored["counted"]["pricing"]["666"] == times  # the caller's dict is left alone
 
 
 @pytest.mark.django_db
@@ -230,11 +226,7 @@ def test_contacts_scored_reads_the_values_the_orm_reads() -> None:
     )
     assert read[bob.pk].who.revenue is None
     assert read[bob.pk].who.sector is None
-    assert (read[anne.pk].score_id, read[anne.pk].state, read[anne.pk].qualifies) == (
-        None,
-        None,
-        False,
-    )
+    assert (read[anne.pk].score_id, read[anne.pk].hot) == (None, None)
 
 
 def test_gc_paused_restores_the_collector_as_it_was() -> None:
@@ -257,15 +249,28 @@ def test_gc_paused_restores_the_collector_after_an_error() -> None:
     assert gc.isenabled()
 
 
-def test_state_load_sorts_each_window() -> None:
-    state, types = state_load(
-        '{"value": 1.5, "at": 10.0, "counted": {"pricing": {"1": [3.0, 1.0, 2.0]}}, '
-        '"hits": {"pricing": 3, "demo": 0}, "capped": {"demo": 0}, "event_types": ["page_view"]}'
+def test_a_state_row_reads_back_the_state_it_was_written_from() -> None:
+    # given a fold's state with a value, two rules' cap windows and fast-track bits
+    state = EngagementState(
+        value=0.1 + 0.2,
+        at=1764000000.123456,
+        counted={"pricing": {"666": [1.5, 2.5]}, "webinar": {"7": [9.0]}},
+        hits={"pricing": 2},
+        since=1763000000.0,
     )
-    assert state == EngagementState(
-        value=1.5, at=10.0, counted={"pricing": {"1": [1.0, 2.0, 3.0]}}, hits={"pricing": 3}
+    # when it is written as a state row and read back
+    values = hot_values(Folded(state, 0b11, 12.5, 2), "B")
+    read = state_of(Hot(7, *values))
+    # then everything the next event needs is there; the hit counts are not kept
+    assert read == EngagementState(
+        value=0.1 + 0.2,
+        at=1764000000.123456,
+        counted={"pricing": {"666": [1.5, 2.5]}, "webinar": {"7": [9.0]}},
+        since=1763000000.0,
     )
-    assert types == {"page_view"}
+    assert values[4:] == (0b11, "B", 2)
+    assert state_of(None) == EngagementState()
+    assert hot_values(Folded(EngagementState(), 0, 0.0, 0), "D")[3] == ""
 
 
 @pytest.mark.django_db
@@ -282,12 +287,12 @@ def test_rows_update_writes_every_value_exactly() -> None:
     )
     anne = contact_create(actor=None, email="anne@acme.fr")
     bob = contact_create(actor=None, email="bob@acme.fr")
-    columns = ("fit_grade", "fit_points", "engagement", "computed_at", "state", "reason")
+    columns = ("fit_grade", "fit_points", "engagement", "computed_at", "fit_marks", "reason")
     rows_insert(
         ContactScore,
-        ("version_id", "contact_id", *columns, "qualifies", "persona", "fit_marks", "handover_due"),
+        ("version_id", "contact_id", *columns, "qualifies", "persona", "handover_due"),
         [
-            (version.pk, contact.pk, "D", 0, 0.0, T, "{}", "", False, "", "", False)
+            (version.pk, contact.pk, "D", 0, 0.0, T, "{}", "", False, "", False)
             for contact in (anne, bob)
         ],
     )
@@ -321,9 +326,9 @@ def test_rows_update_writes_every_value_exactly() -> None:
         1 / 3,
         at,
     )
-    assert orjson.loads(first.state) == state
+    assert orjson.loads(first.fit_marks) == state
     assert first.reason == 'quote " back \\ é ✔\nline'
-    assert (second.fit_grade, second.engagement, second.state, second.reason) == (
+    assert (second.fit_grade, second.engagement, second.fit_marks, second.reason) == (
         "B",
         1e-300,
         "{}",
@@ -352,4 +357,8 @@ def test_rows_update_writes_every_value_exactly() -> None:
     )
     second.refresh_from_db()
     assert (second.fit_grade, second.fit_points, second.engagement) == ("C", 45, 2 / 3)
-    assert (second.computed_at, orjson.loads(second.state), second.reason) == (at, state, "adapted")
+    assert (second.computed_at, orjson.loads(second.fit_marks), second.reason) == (
+        at,
+        state,
+        "adapted",
+    )

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from smarketing.contacts.choices import DealStatus, LifecycleStage
 from smarketing.contacts.models import Activity, Contact, Deal, StageTransition
+from smarketing.scoring.qualification import MET
 from smarketing.scoring.sql import ScoreQuery
 from smarketing.tracking.models import Event
 
@@ -222,10 +223,9 @@ def _version_chunk(
             version.query.first_qualified(lo=lo, hi=hi, last_event_id=last_event, since=since)
         )
         firsts = cursor.fetchall()
-        cursor.execute(
-            version.query.scores(lo=lo, hi=hi, last_event_id=last_event, now=now.timestamp())
-        )
-        qualifying = {row[0] for row in cursor.fetchall() if row[7]}
+        scores = version.query.scores(lo=lo, hi=hi, last_event_id=last_event, now=now.timestamp())
+        cursor.execute(f"SELECT q.cid FROM ({scores}) q WHERE q.verdict >= {MET}")  # noqa: S608 - no input
+        qualifying = {row[0] for row in cursor.fetchall()}
     personas: Counter[str] = Counter()
     for contact_id, persona, first in firsts:
         month = datetime.fromtimestamp(first, UTC).strftime("%Y-%m")

@@ -2,7 +2,7 @@
 touch, as plain values in one query each (no model instances, no per-contact query).
 
 JSON columns are returned as text: the event properties are decoded only when a rule tests
-them, and a score's state with orjson. Times are seconds since the epoch, computed from the
+them, and a score's counted times with orjson. Times are seconds since the epoch, computed from the
 stored value exactly as ``datetime.timestamp()`` computes them from the ORM's datetimes.
 """
 
@@ -17,8 +17,6 @@ from django.db import connection
 
 from smarketing.contacts.models import Account
 from smarketing.core.bulk import value_converter
-from smarketing.scoring.fit import Fit
-from smarketing.scoring.qualification import excluded_reason
 
 EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - SQLite stores naive UTC text
 
@@ -48,24 +46,25 @@ class Who(NamedTuple):
     domain: str | None
 
 
+class Hot(NamedTuple):
+    """A score's state row (``ScoreState``) as the consumer reads it."""
+
+    pk: int
+    value: float
+    at: float
+    since: float
+    caps: str
+    fast: int
+    grade: str
+    verdict: int
+
+
 class Scored(NamedTuple):
     """A contact's facts and its stored score under one version (``score_id`` None: none)."""
 
     who: Who
     score_id: int | None
-    state: Any
-    qualifies: bool
-
-
-class Kept(NamedTuple):
-    """A stored score as the consumer reads it, with the fit and exclusion judged when the
-    contact's profile last changed (the consumer does not read profiles)."""
-
-    score_id: int
-    state: Any
-    qualifies: bool
-    fit: Fit
-    excluded: str
+    hot: Hot | None
 
 
 def seconds(value: Any) -> float:
@@ -120,34 +119,29 @@ def histories(contact_ids: Iterable[int], *, up_to: int) -> dict[int, list[Event
     return out
 
 
-def scores_kept(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Kept]:
-    """The stored scores of these contacts under ``version_id``, by contact (one query)."""
+HOT_COLUMNS = "id, value, at, since, caps, fast, grade, verdict"
+
+
+def hot_rows(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Hot]:
+    """The state rows of these contacts under ``version_id``, by contact (one query)."""
     ids = _ids(contact_ids)
     if not ids:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT contact_id, id, state, qualifies, fit_points, fit_grade, persona, fit_marks, "  # noqa: S608 - ints only
-            f"reason FROM scoring_contactscore WHERE version_id = %s AND contact_id IN ({ids})",
+            f"SELECT contact_id, {HOT_COLUMNS} FROM scoring_scorestate "  # noqa: S608 - ints only
+            f"WHERE version_id = %s AND contact_id IN ({ids})",
             [int(version_id)],
         )
         rows = cursor.fetchall()
-    fits: dict[tuple[Any, ...], Fit] = {}  # one per distinct fit (a few hundred at most)
-    out = {}
-    for contact_id, score_id, state, qualifies, points, grade, persona, marks, reason in rows:
-        key = (points, grade, persona, marks)
-        fit = fits.get(key)
-        if fit is None:
-            fit = fits[key] = Fit(points, grade, persona, "", marks)
-        out[contact_id] = Kept(score_id, state, bool(qualifies), fit, excluded_reason(reason))
-    return out
+    return {row[0]: Hot(*row[1:]) for row in rows}
 
 
 def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Scored]:
     """The scoring facts of these contacts and their score under ``version_id``.
 
-    Two queries by key: joining the scores in the first made PostgreSQL hash the whole score
-    table (states included) and spill it to disk.
+    Three queries by key: joining the scores in the first made PostgreSQL hash the whole score
+    table and spill it to disk.
     """
     ids = _ids(contact_ids)
     if not ids:
@@ -155,11 +149,11 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
     revenue = value_converter(Account, "annual_revenue")
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT contact_id, id, state, qualifies FROM scoring_contactscore "  # noqa: S608 - ints only
+            "SELECT contact_id, id FROM scoring_contactscore "  # noqa: S608 - ints only
             f"WHERE version_id = %s AND contact_id IN ({ids})",
             [int(version_id)],
         )
-        scores = {row[0]: row for row in cursor.fetchall()}
+        scores = dict(cursor.fetchall())
         cursor.execute(
             "SELECT c.id, c.email, c.job_title, c.consent, c.lifecycle_stage, a.sector, "  # noqa: S608 - ints only
             "a.size_band, a.country, a.annual_revenue, a.domain "
@@ -167,8 +161,8 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
             f"WHERE c.id IN ({ids})"
         )
         rows = cursor.fetchall()
+    hot = hot_rows(scores, version_id=version_id)
     out = {}
-    none = (None, None, None, False)
     amounts: dict[Any, Decimal | None] = {None: None}  # converted once per distinct revenue
     for row in rows:
         raw = row[8]
@@ -177,6 +171,5 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
         else:
             amount = amounts[raw] = revenue(raw) if revenue is not None else raw
         who = Who(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], amount, row[9])
-        score = scores.get(row[0], none)
-        out[row[0]] = Scored(who, score[1], score[2], bool(score[3]))
+        out[row[0]] = Scored(who, scores.get(row[0]), hot.get(row[0]))
     return out

@@ -25,6 +25,8 @@ import orjson
 
 DAY = 86400.0
 SLACK = DAY  # events up to a day late are folded without the contact's history
+MEMO_LIMIT = 100_000  # property texts whose rule is remembered per set of rules
+MISSING = object()
 
 
 @dataclass
@@ -91,6 +93,7 @@ class EngagementRules:
         self.plain_terms = {kind: self.terms[id(rule)] for kind, rule in self.plain.items()}
         self.widths = {t.key: t.window for t in self.terms.values() if t.cap is not None}
         self._horizon = (math.nan, 0.0)
+        self._memo: dict[tuple[str, str], Terms | None] = {}
 
     def horizon(self, now: float) -> float:
         """Where a state folded at ``now`` starts keeping cap windows: the start of the
@@ -101,12 +104,25 @@ class EngagementRules:
         return self._horizon[1]
 
     def terms_for(self, event_type: str, properties: Any) -> Terms | None:
-        """The terms of :meth:`rule_for`."""
+        """The terms of :meth:`rule_for`. For a type whose rules test properties, the answer
+        is remembered per JSON text of the properties (events often share them: the same page,
+        the same campaign), so each distinct text is decoded once."""
         terms = self.plain_terms.get(event_type)
         if terms is not None:
             return terms
-        rule = self.rule_for(event_type, properties)
-        return None if rule is None else self.terms[id(rule)]
+        if event_type not in self.by_type:
+            return None
+        if not isinstance(properties, str):
+            rule = self.rule_for(event_type, properties)
+            return None if rule is None else self.terms[id(rule)]
+        key = (event_type, properties)
+        found = self._memo.get(key, MISSING)
+        if found is MISSING:
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            rule = self.rule_for(event_type, properties)
+            found = self._memo[key] = None if rule is None else self.terms[id(rule)]
+        return found  # type: ignore[return-value]
 
     def rule_for(self, event_type: str, properties: Any) -> dict[str, Any] | None:
         """The first rule matching the event's type and every ``where`` property.

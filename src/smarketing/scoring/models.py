@@ -40,12 +40,14 @@ class ContactScore(models.Model):
         default="",
         help_text=_("One character per criterion of the persona: 1 met, 0 not met."),
     )
-    engagement = models.FloatField(_("engagement"), help_text=_("Value at the computation time."))
-    computed_at = models.DateTimeField(_("computed at"))
-    state = models.TextField(
-        _("state"),
-        help_text=_("What folding the next event needs, as JSON text (see scoring.engagement)."),
+    engagement = models.FloatField(
+        _("engagement at the verdict"),
+        help_text=_(
+            "Value when the MQL verdict or the fit was last decided (the current value "
+            "decays from the score's state)."
+        ),
     )
+    computed_at = models.DateTimeField(_("verdict at"))
     qualifies = models.BooleanField(_("meets the MQL rule"), default=False)
     reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
     handover_due = models.BooleanField(
@@ -70,6 +72,49 @@ class ContactScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fit_grade} / {self.engagement:.1f}"
+
+
+class ScoreState(models.Model):
+    """What folding a contact's next event and deciding the MQL rule need, under one version:
+    a narrow row written at every event (ADR 0012), next to the :class:`ContactScore` that
+    people read.
+
+    ``value`` is the engagement at ``at`` (seconds since the epoch); ``caps`` the counted times
+    of the cap windows ending after ``since``, as JSON text ('' for none); ``fast`` one bit per
+    fast-track event type seen (``MqlRule.fast_types``); ``verdict`` the MQL rule's code
+    (``scoring.qualification``), with the fit ``grade`` it was decided with.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    version = models.ForeignKey(
+        AgreementVersion,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique (version, contact) serves reads by version
+        verbose_name=_("agreement version"),
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    value = models.FloatField(_("engagement"))
+    at = models.FloatField(
+        _("at"), help_text=_("When the engagement had this value, in seconds since the epoch.")
+    )
+    since = models.FloatField(_("cap windows kept from"), default=0.0)
+    caps = models.TextField(_("counted times"), blank=True, default="")
+    fast = models.PositiveIntegerField(_("fast-track events seen"), default=0)
+    grade = models.CharField(_("fit grade"), max_length=1)
+    verdict = models.SmallIntegerField(_("MQL verdict"), default=0)
+
+    class Meta:
+        verbose_name = _("score state")
+        verbose_name_plural = _("score states")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "contact"], name="state_one_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value:.1f} @ {self.at:.0f}"
 
 
 class ScoringCursor(models.Model):

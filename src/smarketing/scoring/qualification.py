@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,10 @@ from smarketing.core.text import search_key
 
 GRADE_ORDER = "ABCD"
 EXCLUDED = "excluded: "  # how the MQL verdict of an excluded contact starts
+
+# The MQL verdict as a code (stored with each score's state): out of target, rule not met, met
+# by fit and engagement, or met by the fast track at index ``code - FAST_TRACK``.
+OUT_OF_TARGET, UNMET, MET, FAST_TRACK = -1, 0, 1, 2
 
 
 def excluded_reason(verdict: str) -> str:
@@ -100,18 +105,53 @@ class MqlRule:
     def __init__(self, document: dict[str, Any]) -> None:
         self.exclusions = Exclusions(document.get("exclusions", {}))
         rule = document["mql"]
+        fast_track = rule.get("fast_track", [])
+        # one bit per event type a fast track names, in the document's order
+        self.fast_types = list(dict.fromkeys(fast["event"] for fast in fast_track))
         self.fast_track = [
             (
                 fast["event"],
                 fast["min_fit"],
                 f"fast track: {fast['event']} with fit ≥ {fast['min_fit']}",
             )
-            for fast in rule.get("fast_track", [])
+            for fast in fast_track
+        ]
+        self.bits = {kind: 1 << i for i, kind in enumerate(self.fast_types)}
+        self._fast = [
+            (1 << self.fast_types.index(fast["event"]), _grades_from(fast["min_fit"]))
+            for fast in fast_track
         ]
         self.min_fit = rule["min_fit"]
         self.min_engagement = rule["min_engagement"]
+        self._grades = _grades_from(rule["min_fit"])
         self.met = f"fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
         self.unmet = f"needs fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
+        self._reasons = [self.unmet, self.met, *(why for _, _, why in self.fast_track)]
+
+    def seen(self, event_types: Iterable[str]) -> int:
+        """The fast-track bits of ``event_types``."""
+        return sum(1 << i for i, kind in enumerate(self.fast_types) if kind in event_types)
+
+    def bit(self, event_type: str) -> int:
+        """The fast-track bit of ``event_type`` (0 when no fast track names it)."""
+        return self.bits.get(event_type, 0)
+
+    def verdict(self, *, grade: str, engagement: float, seen: int, excluded: bool) -> int:
+        """The verdict's code (``OUT_OF_TARGET``, ``UNMET``, ``MET`` or a fast track's):
+        exclusions win, then the fast tracks in order, then fit and engagement."""
+        if excluded:
+            return OUT_OF_TARGET
+        if seen:
+            for index, (bit, grades) in enumerate(self._fast):
+                if seen & bit and grade in grades:
+                    return FAST_TRACK + index
+        if grade in self._grades and engagement >= self.min_engagement:
+            return MET
+        return UNMET
+
+    def reason(self, verdict: int, excluded: str = "") -> str:
+        """The readable reason of a verdict's code (``excluded``: why, when out of target)."""
+        return EXCLUDED + excluded if verdict == OUT_OF_TARGET else self._reasons[verdict]
 
     def evaluate(
         self, *, grade: str, engagement: float, event_types: set[str], person: Person
@@ -128,14 +168,18 @@ class MqlRule:
         self, *, grade: str, engagement: float, event_types: set[str], excluded: str
     ) -> tuple[bool, str]:
         """:meth:`evaluate` given the exclusion reason ('' when not excluded)."""
-        if excluded:
-            return False, EXCLUDED + excluded
-        for event, min_fit, why in self.fast_track:
-            if event in event_types and at_least(grade, min_fit):
-                return True, why
-        if at_least(grade, self.min_fit) and engagement >= self.min_engagement:
-            return True, self.met
-        return False, self.unmet
+        code = self.verdict(
+            grade=grade,
+            engagement=engagement,
+            seen=self.seen(event_types),
+            excluded=bool(excluded),
+        )
+        return code >= MET, self.reason(code, excluded)
+
+
+def _grades_from(minimum: str) -> str:
+    """The grades at least ``minimum`` (A is best)."""
+    return GRADE_ORDER[: GRADE_ORDER.index(minimum) + 1]
 
 
 def mql_evaluate(

@@ -24,7 +24,13 @@ from smarketing.contacts.choices import LifecycleStage
 from smarketing.contacts.models import Contact
 from smarketing.core.db import sqlite_checkpoint, sqlite_sorts_on_disk
 from smarketing.core.errors import ConflictError
-from smarketing.scoring.models import ContactScore, MqlHandover, RescoreRun, RunStatus
+from smarketing.scoring.models import (
+    ContactScore,
+    MqlHandover,
+    RescoreRun,
+    RunStatus,
+    ScoreState,
+)
 from smarketing.scoring.services import catch_up, cursor_advance, scoring_cursor_lock
 from smarketing.scoring.sql import ScoreQuery, lit, lits
 from smarketing.tracking.models import Event
@@ -38,6 +44,7 @@ from smarketing.users.models import User
 CHUNK = 250_000
 SCAN_SHARE = 0.15
 WORK_MEM = "64MB"  # PostgreSQL: memory for each sort and hash of a range's statement
+SCORED = "scoring_tmp_scored"  # a range's computed scores, before they are written
 STAGES_BEFORE_MQL = [LifecycleStage.SUBSCRIBER, LifecycleStage.LEAD, LifecycleStage.NURTURING]
 Progress = Callable[[RescoreRun], None]
 
@@ -138,12 +145,13 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int, *, scan: 
         "fit_marks",
         "engagement",
         "computed_at",
-        "state",
         "qualifies",
         "reason",
         "handover_due",
     )
+    hot = ("value", "at", "since", "caps", "fast", "grade", "verdict")
     updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
+    hot_updates = ", ".join(f"{name} = excluded.{name}" for name in hot)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # one heavy statement per range: compiling it with JIT cost 6 of its 8 s, and the
@@ -158,18 +166,27 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int, *, scan: 
             now=run.as_of.timestamp(),
             scan=scan,
         )
-        # one statement: the SELECT reads the old rows (the reference) before they are replaced
-        upsert = (
+        # computed once, written to both tables
+        cursor.execute(f"DROP TABLE IF EXISTS {SCORED}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {SCORED} AS {scores}")
+        # the SELECT reads the old rows (the reference) before they are replaced
+        cursor.execute(
             f"INSERT INTO scoring_contactscore (version_id, contact_id, {', '.join(columns)}) "
             f"SELECT {int(run.version_id)}, q.cid, q.grade, q.points, q.persona, q.marks, "
-            f"q.engagement, {lit(str(computed_at))}, q.state, q.qualifies, q.reason, {handover} "
-            f"FROM ({scores}) q JOIN contacts_contact c ON c.id = q.cid "
+            f"q.engagement, {lit(str(computed_at))}, q.qualifies, q.reason, {handover} "
+            f"FROM {SCORED} q JOIN contacts_contact c ON c.id = q.cid "
             f"LEFT JOIN scoring_contactscore p ON p.contact_id = q.cid "
             f"AND p.version_id = {int(reference) if reference else 0} "
             f"WHERE TRUE ON CONFLICT (version_id, contact_id) DO UPDATE SET {updates}"
         )
-        cursor.execute(upsert)
         written = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO scoring_scorestate (version_id, contact_id, {', '.join(hot)}) "
+            f"SELECT {int(run.version_id)}, q.cid, q.engagement, q.at, q.since, q.caps, q.fast, "
+            f"q.grade, q.verdict FROM {SCORED} q "
+            f"WHERE TRUE ON CONFLICT (version_id, contact_id) DO UPDATE SET {hot_updates}"
+        )
+        cursor.execute(f"DROP TABLE {SCORED}")
     return max(written, 0)
 
 
@@ -216,6 +233,7 @@ def rescore_finish(run: RescoreRun) -> RescoreRun:
                     finished_at=timezone.now()
                 )
                 ContactScore.objects.filter(version=previous).delete()
+                ScoreState.objects.filter(version=previous).delete()
         due = ContactScore.objects.filter(version=run.version, handover_due=True).count()
         ongoing = (
             MqlHandover.objects.filter(version=run.version, finished_at__isnull=True)

@@ -13,7 +13,6 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-import orjson
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -25,152 +24,34 @@ from smarketing.core.bulk import rows_insert, rows_update, value_adapt
 from smarketing.core.collector import gc_paused
 from smarketing.scoring.batch import (
     EventRow,
+    Hot,
+    Scored,
     contacts_scored,
     events_after,
     histories,
-    scores_kept,
-    seconds,
-)
-from smarketing.scoring.engagement import (
-    EngagementState,
-    state_prune,
-    terms_fold,
-    terms_foldable,
-    value_at,
+    hot_rows,
 )
 from smarketing.scoring.fit import Fit
-from smarketing.scoring.models import ContactScore, RescoreRun, RunStatus, ScoringCursor
+from smarketing.scoring.folding import (
+    HOT_FIELDS,
+    Folded,
+    history_fold,
+    hot_values,
+    state_fold,
+)
+from smarketing.scoring.models import (
+    ContactScore,
+    RescoreRun,
+    RunStatus,
+    ScoreState,
+    ScoringCursor,
+)
 from smarketing.scoring.prepared import Scorer, scorer_for
-from smarketing.tracking.models import Event
+from smarketing.scoring.qualification import MET, OUT_OF_TARGET, UNMET
 
 REFRESH_CHUNK = 5000  # contacts read and written per statement by scores_refresh
 
-
-def state_load(
-    score: ContactScore | dict[str, Any] | str | bytes | None,
-) -> tuple[EngagementState, set[str]]:
-    """The foldable state stored with a score, or its ``state`` (a dict or its JSON text;
-    empty for none), with each cap window's times in order."""
-    state, types = _state_decode(score.state if isinstance(score, ContactScore) else score)
-    for windows in state.counted.values():
-        for times in windows.values():
-            times.sort()
-    return state, types
-
-
-def _state_decode(raw: Any) -> tuple[EngagementState, set[str]]:
-    """The state as stored (the fold sorts a cap window's times when it needs them).
-
-    Counts of zero (which full rescores stored for every rule before 2026-11-27) are dropped,
-    as the fold never writes them.
-    """
-    decoded = isinstance(raw, str | bytes)
-    if decoded:
-        raw = orjson.loads(raw)
-    if not raw:
-        return EngagementState(), set()
-    counted = raw.get("counted") or {}
-    hits, capped = raw.get("hits") or {}, raw.get("capped") or {}
-    if not decoded:  # the caller's dicts and lists: copied, since the fold changes them
-        counted = {
-            rule: {window: list(times) for window, times in windows.items()}
-            for rule, windows in counted.items()
-        }
-    if not decoded or 0 in hits.values():
-        hits = {k: int(v) for k, v in hits.items() if v}
-    if not decoded or 0 in capped.values():
-        capped = {k: int(v) for k, v in capped.items() if v}
-    state = EngagementState(
-        float(raw.get("value", 0.0)),
-        float(raw.get("at", 0.0)),
-        counted,
-        hits,
-        capped,
-        float(raw.get("since", 0.0)),
-    )
-    return state, set(raw.get("event_types", ()))
-
-
-class Computed(NamedTuple):
-    """A contact's new score values."""
-
-    fit_grade: str
-    fit_points: int
-    persona: str
-    fit_marks: str
-    engagement: float
-    state: dict[str, Any]
-    qualifies: bool
-    reason: str
-
-
-class Prior(NamedTuple):
-    """What writing a contact's new score needs of its stored one (``score_id`` None: none)."""
-
-    contact_id: int
-    score_id: int | None
-    qualifies: bool
-
-
-Judged = tuple[Fit, str]  # a contact's fit and its exclusion ('' when none)
-
-
-def score_compute(
-    judged: Judged, events: Iterable[EventRow], scorer: Scorer, state_raw: Any, now: datetime
-) -> Computed | None:
-    """Fold ``events`` into the stored state and decide the MQL rule at ``now`` with the
-    contact's ``judged`` fit and exclusion (:meth:`Scorer.judge`, or as stored).
-
-    None when an event falls in a cap window the state no longer keeps: the caller computes
-    the contact from its whole history instead (``state_raw`` None, never None back).
-    """
-    state, types = _state_decode(state_raw)
-    rules = scorer.rules
-    half_life = rules.half_life
-    for event in events:
-        terms = rules.terms_for(event.type, event.properties)
-        if terms is not None:
-            if not terms_foldable(state, terms, event.when):
-                return None
-            terms_fold(state, terms, event.when, half_life)
-            types.add(event.type)
-    moment = now.timestamp()
-    state_prune(state, rules, rules.horizon(moment))
-    fit, excluded = judged
-    engagement = value_at(state, moment, half_life)
-    qualifies, why = scorer.mql.decide(
-        grade=fit.grade, engagement=engagement, event_types=types, excluded=excluded
-    )
-    return Computed(
-        fit.grade,
-        fit.points,
-        fit.persona,
-        fit.marks,
-        engagement,
-        {
-            "value": state.value,
-            "at": state.at,
-            "since": state.since,
-            "counted": state.counted,
-            "hits": state.hits,
-            "capped": state.capped,
-            "event_types": sorted(types),
-        },
-        qualifies,
-        why,
-    )
-
-
-def score_from_history(
-    judged: Judged, history: Iterable[EventRow], scorer: Scorer, now: datetime
-) -> Computed:
-    """A contact's score from all of its events."""
-    computed = score_compute(judged, history, scorer, None, now)
-    if computed is None:  # an empty state keeps every window: it folds any event
-        raise AssertionError("a fold from no state needed the history")
-    return computed
-
-
+# the score row's columns that a verdict or a fit changes (never at each event)
 SCORE_FIELDS = (
     "fit_grade",
     "fit_points",
@@ -178,41 +59,51 @@ SCORE_FIELDS = (
     "fit_marks",
     "engagement",
     "computed_at",
-    "state",
     "qualifies",
     "reason",
 )
+VERDICT_FIELDS = ("engagement", "computed_at", "qualifies", "reason")
 
 
-def _values(computed: Computed, at: Any) -> tuple[Any, ...]:
-    """The row of ``computed`` in ``SCORE_FIELDS`` order, computed at ``at``."""
-    return (
-        computed.fit_grade,
-        computed.fit_points,
-        computed.persona,
-        computed.fit_marks,
-        computed.engagement,
-        at,
-        orjson.dumps(computed.state).decode(),
-        computed.qualifies,
-        computed.reason,
-    )
+class Prior(NamedTuple):
+    """What writing a contact's new score needs of its stored one (None: not stored)."""
+
+    contact_id: int
+    score_id: int | None
+    hot: Hot | None
+
+
+class Judged(NamedTuple):
+    """A contact's score judged from its profile: fit, exclusion ('' when none) and fold."""
+
+    fit: Fit
+    excluded: str
+    folded: Folded
+
+
+class Change(NamedTuple):
+    """A contact whose MQL verdict a fold changed (its fit stays as stored)."""
+
+    contact_id: int
+    before: int
+    folded: Folded
 
 
 def scores_apply(
     *, events: list[EventRow], version: AgreementVersion, now: datetime, qualify: bool = True
 ) -> int:
     """Fold ``events`` into their contacts' scores under ``version``; with ``qualify``, move
-    contacts that cross the MQL rule to ``mql``. Returns how many contacts were touched.
+    contacts that cross the MQL rule to ``mql``. Returns how many state rows were written.
 
-    A scored contact keeps the fit and exclusion stored with its score: they are judged again
-    when its profile or account changes (:func:`scores_refresh`), not at each event, so the
-    batch reads no profile. A contact without a score for this version yet is judged from its
-    profile and has its whole history folded (up to the last event of the batch), so a version
-    activated without a full rescore still scores right; so is a contact with a late event in a
-    cap window its state no longer keeps. Reads are at most four queries (events, scores, the
-    profiles of contacts without one, histories) and writes one statement per kind, whatever
-    the batch size.
+    A scored contact's events are folded into its state row, with the fit grade and exclusion
+    stored there: they are judged again when its profile or account changes
+    (:func:`scores_refresh`), not at each event, so the batch reads no profile, and writes the
+    score row only when the verdict changes. A contact without a score for this version yet is
+    judged from its profile and has its whole history folded (up to the last event of the
+    batch), so a version activated without a full rescore still scores right; so is a contact
+    with a late event in a cap window its state no longer keeps. Reads are at most four queries
+    (events, state rows, the profiles of contacts without one, histories) and writes one
+    statement per kind, whatever the batch size.
     """
     by_contact: dict[int, list[EventRow]] = defaultdict(list)
     for event in events:
@@ -222,53 +113,103 @@ def scores_apply(
         return 0
     last_id = max(event.pk for event in events)
     scorer = scorer_for(version.document)
-    kept = scores_kept(by_contact, version_id=version.pk)
-    results: list[tuple[Prior, Computed]] = []
-    refold: list[tuple[Prior, Judged]] = []
+    moment = now.timestamp()
+    hots = hot_rows(by_contact, version_id=version.pk)
+    rows: list[tuple[Any, ...]] = []
+    changes: list[Change] = []
+    refold: list[tuple[int, Hot]] = []
     for contact_id, contact_events in by_contact.items():
-        score = kept.get(contact_id)
-        if score is None:
+        hot = hots.get(contact_id)
+        if hot is None:
             continue
-        prior = Prior(contact_id, score.score_id, score.qualifies)
-        judged = (score.fit, score.excluded)
-        computed = score_compute(judged, contact_events, scorer, score.state, now)
-        if computed is None:
-            refold.append((prior, judged))
-        else:
-            results.append((prior, computed))
-    unscored = [contact_id for contact_id in by_contact if contact_id not in kept]
-    for contact_id, scored in contacts_scored(unscored, version_id=version.pk).items():
-        refold.append((Prior(contact_id, None, False), scorer.judge(scored.who)))
-    history = histories([prior.contact_id for prior, _ in refold], up_to=last_id)
-    for prior, judged in refold:
-        events_of = history.get(prior.contact_id, ())
-        results.append((prior, score_from_history(judged, events_of, scorer, now)))
-    return _scores_write(results, version=version, now=now, qualify=qualify)
+        folded = state_fold(
+            hot,
+            contact_events,
+            scorer,
+            moment,
+            grade=hot.grade,
+            excluded=hot.verdict == OUT_OF_TARGET,
+        )
+        if folded is None:
+            refold.append((contact_id, hot))
+            continue
+        values = hot_values(folded, hot.grade)
+        if values != hot[1:]:  # unchanged when no event matched a rule
+            rows.append((*values, hot.pk))
+        if folded.verdict != hot.verdict:
+            changes.append(Change(contact_id, hot.verdict, folded))
+    people = contacts_scored(
+        [contact_id for contact_id in by_contact if contact_id not in hots], version_id=version.pk
+    )
+    history = histories([*(contact_id for contact_id, _ in refold), *people], up_to=last_id)
+    for contact_id, hot in refold:
+        folded = history_fold(
+            history.get(contact_id, ()),
+            scorer,
+            moment,
+            grade=hot.grade,
+            excluded=hot.verdict == OUT_OF_TARGET,
+        )
+        rows.append((*hot_values(folded, hot.grade), hot.pk))
+        if folded.verdict != hot.verdict:
+            changes.append(Change(contact_id, hot.verdict, folded))
+    judged = [
+        (Prior(contact_id, scored.score_id, scored.hot), _judge(scorer, scored, moment, history))
+        for contact_id, scored in people.items()
+    ]
+    rows.sort(key=itemgetter(-1))  # in key order, each page of the table is written once
+    rows_update(ScoreState, HOT_FIELDS, rows, adapted=True)
+    _verdicts_write(changes, version=version, scorer=scorer, now=now, qualify=qualify)
+    return len(rows) + _scores_write(judged, version=version, now=now, qualify=qualify)
 
 
-def _scores_write(
-    results: list[tuple[Prior, Computed]],
+def _judge(
+    scorer: Scorer, scored: Scored, moment: float, history: dict[int, list[EventRow]]
+) -> Judged:
+    """A contact judged from its profile, with its whole ``history`` folded."""
+    fit, excluded = scorer.judge(scored.who)
+    events = history.get(scored.who.id, ())
+    folded = history_fold(events, scorer, moment, grade=fit.grade, excluded=bool(excluded))
+    return Judged(fit, excluded, folded)
+
+
+def _verdicts_write(
+    changes: list[Change],
     *,
     version: AgreementVersion,
+    scorer: Scorer,
     now: datetime,
     qualify: bool,
-) -> int:
-    """Write the computed scores (one statement per kind) and, with ``qualify``, move the
-    contacts that cross the MQL rule to ``mql``. Returns how many scores were written."""
-    created, changed = [], []
-    crossing: dict[str, list[int]] = defaultdict(list)
-    stamp = value_adapt(ContactScore, "computed_at", now)  # adapted once, not once per row
-    for prior, computed in results:
-        if prior.score_id is None:
-            created.append((version.pk, prior.contact_id, *_values(computed, now), False))
-        else:
-            changed.append((*_values(computed, stamp), prior.score_id))
-        if qualify and computed.qualifies and not prior.qualifies:
-            crossing[computed.reason].append(prior.contact_id)
-    rows_insert(ContactScore, ("version_id", "contact_id", *SCORE_FIELDS, "handover_due"), created)
-    changed.sort(key=itemgetter(-1))  # in key order, each page of the table is written once
-    rows_update(ContactScore, SCORE_FIELDS, changed, adapted=True)
-    for why, contact_ids in crossing.items():  # moved where their stage allows it
+) -> None:
+    """Write the new verdicts on the score rows and, with ``qualify``, move the contacts that
+    cross the MQL rule to ``mql``. (A fold never changes an exclusion: it keeps its reason.)"""
+    if not changes:
+        return
+    ids = dict(
+        ContactScore.objects.filter(
+            version=version, contact_id__in=[change.contact_id for change in changes]
+        ).values_list("contact_id", "id")
+    )
+    stamp = value_adapt(ContactScore, "computed_at", now)
+    rows, crossing = [], defaultdict(list)
+    for change in changes:
+        verdict = change.folded.verdict
+        reason = scorer.mql.reason(verdict)
+        qualifies = verdict >= MET
+        rows.append((change.folded.engagement, stamp, qualifies, reason, ids[change.contact_id]))
+        if qualify and qualifies and change.before < MET:
+            crossing[reason].append(change.contact_id)
+    rows.sort(key=itemgetter(-1))
+    rows_update(ContactScore, VERDICT_FIELDS, rows, adapted=True)
+    _crossings_move(crossing, version=version, now=now)
+
+
+def _crossings_move(
+    crossing: dict[str, list[int]], *, version: AgreementVersion, now: datetime
+) -> None:
+    """Move the contacts that crossed the MQL rule to ``mql``, grouped by the rule's reason,
+    where their stage allows it."""
+    for why, contact_ids in crossing.items():
         contacts_stage_bulk_change(
             contact_ids=contact_ids,
             to_stage=LifecycleStage.MQL,
@@ -277,7 +218,49 @@ def _scores_write(
             rule=f"MQL rule v{version.number}",
             at=now,
         )
-    return len(created) + len(changed)
+
+
+def _scores_write(
+    results: list[tuple[Prior, Judged]],
+    *,
+    version: AgreementVersion,
+    now: datetime,
+    qualify: bool,
+) -> int:
+    """Write the judged scores, score rows and state rows (one statement per kind) and, with
+    ``qualify``, move the contacts that cross the MQL rule to ``mql``. Returns how many scores
+    were written."""
+    scorer = scorer_for(version.document)
+    created, changed, hot_created, hot_changed = [], [], [], []
+    crossing: dict[str, list[int]] = defaultdict(list)
+    stamp = value_adapt(ContactScore, "computed_at", now)  # adapted once, not once per row
+    for prior, judged in results:
+        fit, folded = judged.fit, judged.folded
+        reason = scorer.mql.reason(folded.verdict, judged.excluded)
+        qualifies = folded.verdict >= MET
+        fitted = (fit.grade, fit.points, fit.persona, fit.marks, folded.engagement)
+        hot = hot_values(folded, fit.grade)
+        if prior.score_id is None:
+            created.append((version.pk, prior.contact_id, *fitted, now, qualifies, reason, False))
+        else:
+            changed.append((*fitted, stamp, qualifies, reason, prior.score_id))
+        if prior.hot is None:
+            hot_created.append((version.pk, prior.contact_id, *hot))
+        else:
+            hot_changed.append((*hot, prior.hot.pk))
+        before = prior.hot.verdict if prior.hot is not None else UNMET
+        if qualify and qualifies and before < MET:
+            crossing[reason].append(prior.contact_id)
+    rows_insert(ContactScore, ("version_id", "contact_id", *SCORE_FIELDS, "handover_due"), created)
+    rows_insert(ScoreState, ("version_id", "contact_id", *HOT_FIELDS), hot_created)
+    for model, fields, rows in (
+        (ContactScore, SCORE_FIELDS, changed),
+        (ScoreState, HOT_FIELDS, hot_changed),
+    ):
+        rows.sort(key=itemgetter(-1))
+        rows_update(model, fields, rows, adapted=True)
+    _crossings_move(crossing, version=version, now=now)
+    return len(results)
 
 
 def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -> int:
@@ -295,6 +278,7 @@ def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -
     if version is None or not ids:
         return 0
     when = now or timezone.now()
+    moment = when.timestamp()
     scorer = scorer_for(version.document)
     written = 0
     with transaction.atomic(), gc_paused():
@@ -303,12 +287,15 @@ def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -
             people = contacts_scored(ids[start : start + REFRESH_CHUNK], version_id=version.pk)
             results = []
             for contact_id, scored in people.items():
-                if scored.score_id is None:
+                if scored.score_id is None or scored.hot is None:
                     continue
-                judged = scorer.judge(scored.who)
-                computed = score_compute(judged, (), scorer, scored.state, when)
-                if computed is not None:  # None only when an event needs the history
-                    results.append((Prior(contact_id, scored.score_id, scored.qualifies), computed))
+                fit, excluded = scorer.judge(scored.who)
+                folded = state_fold(
+                    scored.hot, (), scorer, moment, grade=fit.grade, excluded=bool(excluded)
+                )
+                if folded is not None:  # None only when an event needs the history
+                    prior = Prior(contact_id, scored.score_id, scored.hot)
+                    results.append((prior, Judged(fit, excluded, folded)))
             written += _scores_write(results, version=version, now=when, qualify=True)
     return written
 
@@ -334,16 +321,10 @@ def contact_rescore(*, contact_id: int, now: datetime | None = None) -> None:
         scored = contacts_scored([contact_id], version_id=version.pk).get(contact_id)
         if scored is None:
             return
-        events = [
-            EventRow(e.pk, e.contact_id, e.type, seconds(e.occurred_at), e.properties)
-            for e in Event.objects.filter(
-                contact_id=contact_id, id__lte=cursor.last_event_id
-            ).order_by("id")
-        ]
-        scorer = scorer_for(version.document)
-        computed = score_from_history(scorer.judge(scored.who), events, scorer, when)
-        prior = Prior(contact_id, scored.score_id, scored.qualifies)
-        _scores_write([(prior, computed)], version=version, now=when, qualify=True)
+        history = histories([contact_id], up_to=cursor.last_event_id)
+        judged = _judge(scorer_for(version.document), scored, when.timestamp(), history)
+        prior = Prior(contact_id, scored.score_id, scored.hot)
+        _scores_write([(prior, judged)], version=version, now=when, qualify=True)
 
 
 def scoring_cursor_lock() -> ScoringCursor:

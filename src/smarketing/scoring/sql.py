@@ -17,6 +17,7 @@ statements take no parameters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -25,7 +26,16 @@ from django.db.backends.utils import CursorWrapper
 
 from smarketing.scoring.engagement import DAY, EngagementRules
 from smarketing.scoring.fit import Profile, criterion_matches
-from smarketing.scoring.qualification import EXCLUDED, GRADE_ORDER, Person, exclusion_reason
+from smarketing.scoring.qualification import (
+    EXCLUDED,
+    FAST_TRACK,
+    GRADE_ORDER,
+    MET,
+    OUT_OF_TARGET,
+    UNMET,
+    Person,
+    exclusion_reason,
+)
 
 ACCOUNT_TEXT_FIELDS = ("sector", "size_band", "country")
 EXPONENT_LIMIT = 1000.0  # 2^±1000 fits a double: no overflow, no underflow error on PostgreSQL
@@ -89,36 +99,10 @@ class Dialect:
             return f"json_agg({expression} ORDER BY {expression})"
         return f"json_group_array({expression})"  # sorted again when loaded
 
-    def distinct_array(self, expression: str) -> str:
-        if self.postgres:
-            return f"json_agg(DISTINCT {expression})"
-        return f"json_group_array(DISTINCT {expression})"
-
     def object_agg(self, key: str, value: str) -> str:
         if self.postgres:
             return f"json_object_agg({key}, {value})"
         return f"json_group_object({key}, json({value}))"
-
-    def build_object(self, pairs: list[tuple[str, str]]) -> str:
-        inner = ", ".join(f"{lit(key)}, {value}" for key, value in pairs)
-        return f"{'json_build_object' if self.postgres else 'json_object'}({inner})"
-
-    def counts_object(self, pairs: list[tuple[str, str]]) -> str:
-        """A JSON object of the (key, count) pairs whose count is above zero, as the fold
-        writes them (no zero counts: a shorter state to store, read and write)."""
-        parts = [
-            f"CASE WHEN {count} > 0 THEN {lit(',' + orjson.dumps(key).decode() + ':')} "
-            f"|| {count} ELSE '' END"
-            for key, count in pairs
-        ]
-        text = f"('{{' || substr({' || '.join(parts) or EMPTY}, 2) || '}}')"
-        return f"{text}::json" if self.postgres else text
-
-    def embed(self, expression: str, default: str) -> str:
-        """A JSON value (``default`` when NULL) placed inside another JSON value."""
-        if self.postgres:
-            return f"COALESCE({expression}, '{default}'::json)"
-        return f"json(COALESCE({expression}, '{default}'))"
 
     def smallest(self, *values: str) -> str:
         return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(values)})"
@@ -354,25 +338,28 @@ graded AS (
 
     # ---- the MQL rule ----------------------------------------------------------------------
 
-    def qualification(self, *, engagement: str, has_type: dict[str, str]) -> tuple[str, str]:
-        """SQL (qualifies, reason) over ``f`` (graded), as ``mql_evaluate`` decides them."""
+    def qualification(self, *, engagement: str, has_type: dict[str, str]) -> tuple[str, str, str]:
+        """SQL (qualifies, reason, verdict code) over ``f`` (graded), as ``MqlRule`` decides."""
         rule = self.document["mql"]
-        qualify = ["WHEN f.excluded <> '' THEN FALSE"]
-        reasons = [f"WHEN f.excluded <> '' THEN {lit(EXCLUDED)} || f.excluded"]
-        for fast in rule.get("fast_track", []):
+        tests = [("f.excluded <> ''", f"{lit(EXCLUDED)} || f.excluded", OUT_OF_TARGET)]
+        for index, fast in enumerate(rule.get("fast_track", [])):
             grades = lits(list(GRADE_ORDER[: GRADE_ORDER.index(fast["min_fit"]) + 1]))
-            test = f"{has_type[fast['event']]} = 1 AND f.grade IN {grades}"
-            qualify.append(f"WHEN {test} THEN TRUE")
             why = f"fast track: {fast['event']} with fit ≥ {fast['min_fit']}"
-            reasons.append(f"WHEN {test} THEN {lit(why)}")
+            test = f"{has_type[fast['event']]} = 1 AND f.grade IN {grades}"
+            tests.append((test, lit(why), FAST_TRACK + index))
         grades = lits(list(GRADE_ORDER[: GRADE_ORDER.index(rule["min_fit"]) + 1]))
         test = f"f.grade IN {grades} AND {engagement} >= {lit(float(rule['min_engagement']))}"
-        qualify.append(f"WHEN {test} THEN TRUE")
         terms = f"fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
-        reasons.append(f"WHEN {test} THEN {lit(terms)}")
+        tests.append((test, lit(terms), MET))
+
+        def case(pick: Callable[[tuple[str, str, int]], str], otherwise: str) -> str:
+            whens = " ".join(f"WHEN {t[0]} THEN {pick(t)}" for t in tests)
+            return f"(CASE {whens} ELSE {otherwise} END)"
+
         return (
-            f"(CASE {' '.join(qualify)} ELSE FALSE END)",
-            f"(CASE {' '.join(reasons)} ELSE {lit('needs ' + terms)} END)",
+            case(lambda t: "FALSE" if t[2] == OUT_OF_TARGET else "TRUE", "FALSE"),
+            case(lambda t: t[1], lit("needs " + terms)),
+            case(lambda t: str(t[2]), str(UNMET)),
         )
 
     # ---- whole statements ------------------------------------------------------------------
@@ -380,21 +367,16 @@ graded AS (
     def scores(
         self, *, lo: int, hi: int, last_event_id: int, now: float, scan: bool = False
     ) -> str:
-        """SELECT per contact in [lo, hi): id, grade, points, persona, marks, engagement,
-        state (JSON), qualifies, reason — with events up to ``last_event_id``, at ``now``."""
+        """SELECT per contact in [lo, hi): id, grade, points, persona, marks, engagement, the
+        state row (value, at, since, caps, fast, verdict), qualifies, reason — with events up
+        to ``last_event_id``, at ``now``."""
         sql = self.sql
         names = [r["key"] for r in self.rules]
-
-        def per_rule(test: str) -> str:
-            sums = [
-                (n, f"SUM(CASE WHEN r = {i}{test} THEN 1 ELSE 0 END)") for i, n in enumerate(names)
-            ]
-            return sql.counts_object(sums)
-
         fast = "".join(
             f", MAX(CASE WHEN type = {lit(t)} THEN 1 ELSE 0 END) AS ft{i}"
             for i, t in enumerate(self.fast_types)
         )
+        bits = " + ".join(f"COALESCE(g.ft{i}, 0) * {1 << i}" for i in range(len(self.fast_types)))
         rule_name = f"CASE r {' '.join(f'WHEN {i} THEN {lit(n)}' for i, n in enumerate(names))} END"
         # the cap windows a state keeps (see scoring.engagement): those ending after ``since``
         since = EngagementRules(self.document["engagement"]).horizon(now)
@@ -402,28 +384,16 @@ graded AS (
             [lit(float(r["cap"]["per_days"]) * DAY) if r.get("cap") else None for r in self.rules]
         )
         engagement = "COALESCE(g.value, 0.0)"
-        qualifies, reason = self.qualification(
+        qualifies, reason, verdict = self.qualification(
             engagement=engagement,
             has_type={t: f"COALESCE(g.ft{i}, 0)" for i, t in enumerate(self.fast_types)},
-        )
-        state = sql.build_object(
-            [
-                ("value", engagement),
-                ("at", lit(now)),
-                ("since", lit(since)),
-                ("counted", sql.embed("k.counted", "{}")),
-                ("hits", sql.embed("g.hits", "{}")),
-                ("capped", sql.embed("g.capped", "{}")),
-                ("event_types", sql.embed("g.types", "[]")),
-            ]
         )
         counted_value = self.decayed("pts", f"ts - {lit(now)}")
         return f"""
 WITH {self.events_ctes(lo=lo, hi=hi, last_event_id=last_event_id, since=None, scan=scan)},
 agg AS (
-  SELECT cid, SUM(CASE WHEN cap IS NULL OR rn <= cap THEN {counted_value} ELSE 0 END) AS value,
-         {per_rule("")} AS hits, {per_rule(" AND cap IS NOT NULL AND rn > cap")} AS capped,
-         {sql.distinct_array("type")} AS types{fast}
+  SELECT cid, SUM(CASE WHEN cap IS NULL OR rn <= cap THEN {counted_value} ELSE 0 END) AS value
+         {fast}
   FROM scored GROUP BY cid
 ),
 cw AS (
@@ -435,8 +405,9 @@ cr AS (SELECT cid, r, {sql.object_agg(sql.text("win"), "arr")} AS obj FROM cw GR
 ck AS (SELECT cid, {sql.object_agg(rule_name, "obj")} AS counted FROM cr GROUP BY cid),
 {self.profile_ctes(lo=lo, hi=hi)}
 SELECT f.cid AS cid, f.grade AS grade, f.points AS points, f.persona AS persona,
-       f.marks AS marks, {engagement} AS engagement, {sql.json_text(state)} AS state,
-       {qualifies} AS qualifies, {reason} AS reason
+       f.marks AS marks, {engagement} AS engagement, {lit(now)} AS at, {lit(since)} AS since,
+       COALESCE({sql.json_text("k.counted")}, '') AS caps, {bits or "0"} AS fast,
+       {verdict} AS verdict, {qualifies} AS qualifies, {reason} AS reason
 FROM graded f LEFT JOIN agg g ON g.cid = f.cid LEFT JOIN ck k ON k.cid = f.cid"""
 
     def first_qualified(self, *, lo: int, hi: int, last_event_id: int, since: float) -> str:
@@ -458,7 +429,7 @@ FROM graded f LEFT JOIN agg g ON g.cid = f.cid LEFT JOIN ck k ON k.cid = f.cid""
             for i, t in enumerate(self.fast_types)
         )
         engagement = f"({self.decayed('e.acc', f'{lit(since)} - e.ts')})"
-        qualifies, _ = self.qualification(
+        qualifies, _, _ = self.qualification(
             engagement=engagement,
             has_type={t: f"e.ft{i}" for i, t in enumerate(self.fast_types)},
         )
