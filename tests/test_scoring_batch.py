@@ -147,7 +147,7 @@ def test_a_stored_cap_window_in_any_order_folds_as_a_sorted_one() -> None:
     day = 20000 * DAY
     times = [day + 3 * 3600, day + 1 * 3600, day + 2 * 3600]
     caps = orjson.dumps({"pricing": {"666": times}}).decode()
-    unsorted = state_of(Hot(1, 30.0, day + 3 * 3600, 0.0, caps, 0, "B", 0))
+    unsorted = state_of(Hot(1, 30.0, day + 3 * 3600, 0.0, caps, 0, "B", 0, 5))
     in_order = EngagementState(30.0, day + 3 * 3600, {"pricing": {"666": sorted(times)}})
     # when a late event, earlier than all three, arrives
     for state in (unsorted, in_order):
@@ -260,7 +260,7 @@ def test_a_state_row_reads_back_the_state_it_was_written_from() -> None:
     )
     # when it is written as a state row and read back
     values = hot_values(Folded(state, 0b11, 12.5, 2), "B")
-    read = state_of(Hot(7, *values))
+    read = state_of(Hot(7, *values, 5))
     # then everything the next event needs is there; the hit counts are not kept
     assert read == EngagementState(
         value=0.1 + 0.2,

@@ -57,6 +57,7 @@ class Hot(NamedTuple):
     fast: int
     grade: str
     verdict: int
+    contact_id: int
 
 
 class Scored(NamedTuple):
@@ -119,7 +120,7 @@ def histories(contact_ids: Iterable[int], *, up_to: int) -> dict[int, list[Event
     return out
 
 
-HOT_COLUMNS = "id, value, at, since, caps, fast, grade, verdict"
+HOT_COLUMNS = "id, value, at, since, caps, fast, grade, verdict, contact_id"  # Hot's order
 
 
 def hot_rows(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Hot]:
@@ -129,12 +130,13 @@ def hot_rows(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Hot]:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT contact_id, {HOT_COLUMNS} FROM scoring_scorestate "  # noqa: S608 - ints only
+            f"SELECT {HOT_COLUMNS} FROM scoring_scorestate "  # noqa: S608 - ints only
             f"WHERE version_id = %s AND contact_id IN ({ids})",
             [int(version_id)],
         )
         rows = cursor.fetchall()
-    return {row[0]: Hot(*row[1:]) for row in rows}
+    make = Hot._make
+    return {row[8]: make(row) for row in rows}
 
 
 def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Scored]:

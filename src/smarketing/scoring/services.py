@@ -134,7 +134,7 @@ def scores_apply(
             refold.append((contact_id, hot))
             continue
         values = hot_values(folded, hot.grade)
-        if values != hot[1:]:  # unchanged when no event matched a rule
+        if values != hot[1:8]:  # unchanged when no event matched a rule
             rows.append((*values, hot.pk))
         if folded.verdict != hot.verdict:
             changes.append(Change(contact_id, hot.verdict, folded))
@@ -196,7 +196,9 @@ def _verdicts_write(
         verdict = change.folded.verdict
         reason = scorer.mql.reason(verdict)
         qualifies = verdict >= MET
-        rows.append((change.folded.engagement, stamp, qualifies, reason, ids[change.contact_id]))
+        score_id = ids.get(change.contact_id)
+        if score_id is not None:  # always there: both rows are written and deleted together
+            rows.append((change.folded.engagement, stamp, qualifies, reason, score_id))
         if qualify and qualifies and change.before < MET:
             crossing[reason].append(change.contact_id)
     rows.sort(key=itemgetter(-1))
