@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from smarketing.contacts.services import (
     account_create,
@@ -11,6 +14,8 @@ from smarketing.contacts.services import (
     contact_create,
     deal_create,
 )
+from smarketing.scoring.models import ContactScore
+from tests.factories import agreement_signed
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +91,27 @@ def test_non_admin_roles_cannot_open_the_admin(users_by_role: dict) -> None:
 )
 def test_system_written_rows_cannot_be_added_by_hand(admin_client: Client, model: str) -> None:
     assert admin_client.get(f"/admin/{model}/add/").status_code == 403
+
+
+def test_scores_cannot_be_deleted_by_hand(admin_client: Client, make_user) -> None:
+    # given a score (a score goes with the state row the worker folds into; both go with the
+    # contact or the version)
+    yaml_text = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
+    version = agreement_signed(
+        yaml_text, make_user("marketing_manager"), make_user("sales_manager")
+    )
+    contact = contact_create(actor=None, email="anne@acme.fr")
+    score = ContactScore.objects.create(
+        version=version,
+        contact=contact,
+        fit_grade="D",
+        fit_points=0,
+        engagement=0.0,
+        computed_at=timezone.now(),
+    )
+    # then the admin offers no deletion, and refuses one
+    page = admin_client.get("/admin/scoring/contactscore/")
+    assert page.status_code == 200
+    assert b'value="delete_selected"' not in page.content
+    assert admin_client.get(f"/admin/scoring/contactscore/{score.pk}/delete/").status_code == 403
+    assert ContactScore.objects.filter(pk=score.pk).exists()

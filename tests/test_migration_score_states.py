@@ -26,7 +26,7 @@ def _migrate(target: list[tuple[str, str]]) -> None:
     executor.migrate(target)
 
 
-def test_json_states_become_state_rows(make_user) -> None:
+def test_json_states_become_state_rows_and_back(make_user) -> None:
     # given the fixture agreement (fast track: demo_requested from fit C) and four scores
     # stored the old way: a fast-tracked C, an excluded B, a B over the threshold, an unmet D
     version = agreement_signed(YAML, make_user("marketing_manager"), make_user("sales_manager"))
@@ -99,3 +99,30 @@ def test_json_states_become_state_rows(make_user) -> None:
         people[2].pk: (45.0, 3000.0, 7.0, {}, 0, "B", 1),
         people[3].pk: (0.0, 0.0, 0.0, {}, 0, "D", 0),
     }
+    # and a downgrade writes the JSON states back (the hit counts restart at zero)
+    _migrate(BEFORE)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT contact_id, state FROM scoring_contactscore")
+            restored = {pk: orjson.loads(text) for pk, text in cursor.fetchall()}
+    finally:
+        _migrate(AFTER)
+    assert restored[people[0].pk] == {
+        "value": 12.5,
+        "at": 1000.0,
+        "since": 500.0,
+        "counted": {"pricing": {"666": [2.0, 1.0]}},
+        "hits": {},
+        "capped": {},
+        "event_types": ["demo_requested"],
+    }
+    assert restored[people[3].pk] == {
+        "value": 0.0,
+        "at": 0.0,
+        "since": 0.0,
+        "counted": {},
+        "hits": {},
+        "capped": {},
+        "event_types": [],
+    }
+    assert ScoreState.objects.filter(version=version).count() == 4

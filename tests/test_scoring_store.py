@@ -13,9 +13,9 @@ from smarketing.agreement.services import (
     agreement_draft_create,
 )
 from smarketing.contacts.models import StageTransition
-from smarketing.contacts.services import account_create, contact_create
+from smarketing.contacts.services import account_create, contact_create, contact_stage_change
 from smarketing.scoring.breakdown import score_breakdown, score_engagement
-from smarketing.scoring.models import ContactScore, ScoringCursor
+from smarketing.scoring.models import ContactScore, ScoreState, ScoringCursor
 from smarketing.scoring.services import contact_rescore, scoring_consume
 from smarketing.tracking.services import EventIn, events_append, visitor_identify
 
@@ -169,6 +169,28 @@ def test_a_rescore_before_the_consumer_counts_each_event_once(active) -> None:
     score = ContactScore.objects.select_related("version").get(contact=contact)
     assert score_engagement(score, NOW) == pytest.approx(28.653, abs=1e-3)
     assert "+15 pricing ×2" in score_breakdown(score, NOW)[1]
+
+
+def test_a_score_row_without_its_state_row_keeps_its_verdict(active) -> None:
+    # given a CFO moved to MQL by three pricing views, then to nurturing by sales, whose state
+    # row is gone (the score row says she qualifies)
+    contact = _cfo()
+    _views(contact, [3, 2, 1])
+    scoring_consume(now=NOW)
+    assert len(_mql_rows(contact)) == 1
+    contact.refresh_from_db()
+    contact_stage_change(contact=contact, to_stage="nurturing", actor=None, reason="later", at=NOW)
+    ScoreState.objects.filter(contact=contact).delete()
+    # when she is judged again from her profile and events
+    contact_rescore(contact_id=contact.pk, now=NOW)
+    # then she still qualifies, is not moved to MQL a second time, and has a state row again:
+    # 15 × (2^(−3/30) + 2^(−2/30) + 2^(−1/30)) = 42.99 ≥ 40
+    assert len(_mql_rows(contact)) == 1
+    state = ScoreState.objects.get(contact=contact)
+    assert (state.verdict, state.grade) == (1, ContactScore.objects.get(contact=contact).fit_grade)
+    assert score_engagement(
+        ContactScore.objects.select_related("version").get(contact=contact), NOW
+    ) == pytest.approx(15 * sum(2 ** (-d / 30) for d in (3, 2, 1)), abs=1e-9)
 
 
 def test_nothing_is_scored_without_an_active_agreement() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from smarketing.core.admin import ReadOnlyAdmin
 from smarketing.scoring.models import ContactScore
@@ -14,3 +17,8 @@ class ContactScoreAdmin(ReadOnlyAdmin):
     list_select_related = ("contact", "version")
     list_filter = ("fit_grade", "qualifies")
     raw_id_fields = ("contact",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # a score goes with its state row (what the worker folds into): deleting the contact,
+        # or the version, deletes both; a rescore rewrites both
+        return False

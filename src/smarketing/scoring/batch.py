@@ -65,6 +65,7 @@ class Scored(NamedTuple):
 
     who: Who
     score_id: int | None
+    qualified: bool  # as the score row says (False without one)
     hot: Hot | None
 
 
@@ -139,6 +140,20 @@ def hot_rows(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Hot]:
     return {row[8]: make(row) for row in rows}
 
 
+def score_ids(contact_ids: Iterable[int], *, version_id: int) -> dict[int, tuple[int, bool]]:
+    """The score rows of these contacts under ``version_id``: (id, qualifies) by contact."""
+    ids = _ids(contact_ids)
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT contact_id, id, qualifies FROM scoring_contactscore "  # noqa: S608 - ints only
+            f"WHERE version_id = %s AND contact_id IN ({ids})",
+            [int(version_id)],
+        )
+        return {contact_id: (pk, bool(met)) for contact_id, pk, met in cursor.fetchall()}
+
+
 def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Scored]:
     """The scoring facts of these contacts and their score under ``version_id``.
 
@@ -149,13 +164,9 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
     if not ids:
         return {}
     revenue = value_converter(Account, "annual_revenue")
+    scores = score_ids(contact_ids, version_id=version_id)
+    hot = hot_rows(contact_ids, version_id=version_id)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT contact_id, id FROM scoring_contactscore "  # noqa: S608 - ints only
-            f"WHERE version_id = %s AND contact_id IN ({ids})",
-            [int(version_id)],
-        )
-        scores = dict(cursor.fetchall())
         cursor.execute(
             "SELECT c.id, c.email, c.job_title, c.consent, c.lifecycle_stage, a.sector, "  # noqa: S608 - ints only
             "a.size_band, a.country, a.annual_revenue, a.domain "
@@ -163,7 +174,6 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
             f"WHERE c.id IN ({ids})"
         )
         rows = cursor.fetchall()
-    hot = hot_rows(scores, version_id=version_id)
     out = {}
     amounts: dict[Any, Decimal | None] = {None: None}  # converted once per distinct revenue
     for row in rows:
@@ -173,5 +183,6 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
         else:
             amount = amounts[raw] = revenue(raw) if revenue is not None else raw
         who = Who(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], amount, row[9])
-        out[row[0]] = Scored(who, scores.get(row[0]), hot.get(row[0]))
+        score_id, qualified = scores.get(row[0], (None, False))
+        out[row[0]] = Scored(who, score_id, qualified, hot.get(row[0]))
     return out

@@ -16,8 +16,9 @@ class ContactScore(models.Model):
     """A contact's fit and engagement under one agreement version.
 
     The rows of the active version are the current scores; a version being prepared gets its
-    own rows, so a half-done rescore is never shown as current. The readable breakdown is
-    rendered on read from ``fit_marks`` and ``state`` (see ``scoring.breakdown``).
+    own rows, so a half-done rescore is never shown as current. What the event consumer reads
+    and writes at every event is in :class:`ScoreState`: this row changes only with the MQL
+    verdict or the fit. The readable breakdown is rendered on read (``scoring.breakdown``).
     """
 
     id = models.BigAutoField(primary_key=True)

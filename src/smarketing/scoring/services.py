@@ -30,6 +30,7 @@ from smarketing.scoring.batch import (
     events_after,
     histories,
     hot_rows,
+    score_ids,
 )
 from smarketing.scoring.fit import Fit
 from smarketing.scoring.folding import (
@@ -70,7 +71,15 @@ class Prior(NamedTuple):
 
     contact_id: int
     score_id: int | None
+    qualified: bool  # as the score row says
     hot: Hot | None
+
+    @property
+    def verdict(self) -> int:
+        """The stored verdict: the state row's, or the score row's if it has no state row."""
+        if self.hot is not None:
+            return self.hot.verdict
+        return MET if self.qualified else UNMET
 
 
 class Judged(NamedTuple):
@@ -154,13 +163,16 @@ def scores_apply(
         if folded.verdict != hot.verdict:
             changes.append(Change(contact_id, hot.verdict, folded))
     judged = [
-        (Prior(contact_id, scored.score_id, scored.hot), _judge(scorer, scored, moment, history))
-        for contact_id, scored in people.items()
+        (_prior(scored), _judge(scorer, scored, moment, history)) for scored in people.values()
     ]
     rows.sort(key=itemgetter(-1))  # in key order, each page of the table is written once
     rows_update(ScoreState, HOT_FIELDS, rows, adapted=True)
     _verdicts_write(changes, version=version, scorer=scorer, now=now, qualify=qualify)
     return len(rows) + _scores_write(judged, version=version, now=now, qualify=qualify)
+
+
+def _prior(scored: Scored) -> Prior:
+    return Prior(scored.who.id, scored.score_id, scored.qualified, scored.hot)
 
 
 def _judge(
@@ -185,20 +197,16 @@ def _verdicts_write(
     cross the MQL rule to ``mql``. (A fold never changes an exclusion: it keeps its reason.)"""
     if not changes:
         return
-    ids = dict(
-        ContactScore.objects.filter(
-            version=version, contact_id__in=[change.contact_id for change in changes]
-        ).values_list("contact_id", "id")
-    )
+    ids = score_ids([change.contact_id for change in changes], version_id=version.pk)
     stamp = value_adapt(ContactScore, "computed_at", now)
     rows, crossing = [], defaultdict(list)
     for change in changes:
         verdict = change.folded.verdict
         reason = scorer.mql.reason(verdict)
         qualifies = verdict >= MET
-        score_id = ids.get(change.contact_id)
-        if score_id is not None:  # always there: both rows are written and deleted together
-            rows.append((change.folded.engagement, stamp, qualifies, reason, score_id))
+        score = ids.get(change.contact_id)
+        if score is not None:  # always there: both rows are written and deleted together
+            rows.append((change.folded.engagement, stamp, qualifies, reason, score[0]))
         if qualify and qualifies and change.before < MET:
             crossing[reason].append(change.contact_id)
     rows.sort(key=itemgetter(-1))
@@ -250,8 +258,7 @@ def _scores_write(
             hot_created.append((version.pk, prior.contact_id, *hot))
         else:
             hot_changed.append((*hot, prior.hot.pk))
-        before = prior.hot.verdict if prior.hot is not None else UNMET
-        if qualify and qualifies and before < MET:
+        if qualify and qualifies and prior.verdict < MET:
             crossing[reason].append(prior.contact_id)
     rows_insert(ContactScore, ("version_id", "contact_id", *SCORE_FIELDS, "handover_due"), created)
     rows_insert(ScoreState, ("version_id", "contact_id", *HOT_FIELDS), hot_created)
@@ -288,7 +295,7 @@ def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -
         for start in range(0, len(ids), REFRESH_CHUNK):
             people = contacts_scored(ids[start : start + REFRESH_CHUNK], version_id=version.pk)
             results = []
-            for contact_id, scored in people.items():
+            for scored in people.values():
                 if scored.score_id is None or scored.hot is None:
                     continue
                 fit, excluded = scorer.judge(scored.who)
@@ -296,8 +303,7 @@ def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -
                     scored.hot, (), scorer, moment, grade=fit.grade, excluded=bool(excluded)
                 )
                 if folded is not None:  # None only when an event needs the history
-                    prior = Prior(contact_id, scored.score_id, scored.hot)
-                    results.append((prior, Judged(fit, excluded, folded)))
+                    results.append((_prior(scored), Judged(fit, excluded, folded)))
             written += _scores_write(results, version=version, now=when, qualify=True)
     return written
 
@@ -325,8 +331,7 @@ def contact_rescore(*, contact_id: int, now: datetime | None = None) -> None:
             return
         history = histories([contact_id], up_to=cursor.last_event_id)
         judged = _judge(scorer_for(version.document), scored, when.timestamp(), history)
-        prior = Prior(contact_id, scored.score_id, scored.hot)
-        _scores_write([(prior, judged)], version=version, now=when, qualify=True)
+        _scores_write([(_prior(scored), judged)], version=version, now=when, qualify=True)
 
 
 def scoring_cursor_lock() -> ScoringCursor:

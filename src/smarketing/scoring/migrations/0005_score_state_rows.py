@@ -67,6 +67,47 @@ def states_fill(apps, schema_editor):
             )
 
 
+def states_restore(apps, schema_editor):
+    """Back to the JSON states (for a downgrade): value, time, cap windows and the fast-track
+    event types seen; the hit counts, which the old breakdown read from the state, restart at
+    zero until the next rescore."""
+    documents = dict(
+        apps.get_model("agreement", "AgreementVersion").objects.values_list("id", "document")
+    )
+    last = 0
+    with schema_editor.connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT id, version_id, contact_id, value, at, since, caps, fast "
+                "FROM scoring_scorestate WHERE id > %s ORDER BY id LIMIT 5000",
+                [last],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            out = []
+            for _, version_id, contact_id, value, at, since, caps, fast in rows:
+                document = documents[version_id]
+                fast_types = list(
+                    dict.fromkeys(f["event"] for f in document["mql"].get("fast_track", []))
+                )
+                state = {
+                    "value": value,
+                    "at": at,
+                    "since": since,
+                    "counted": json.loads(caps) if caps else {},
+                    "hits": {},
+                    "capped": {},
+                    "event_types": [t for i, t in enumerate(fast_types) if fast & (1 << i)],
+                }
+                out.append((json.dumps(state, separators=(",", ":")), version_id, contact_id))
+            cursor.executemany(
+                "UPDATE scoring_contactscore SET state = %s WHERE version_id = %s AND contact_id = %s",
+                out,
+            )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -96,7 +137,13 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('version', 'contact'), name='state_one_per_version')],
             },
         ),
-        migrations.RunPython(states_fill, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(states_fill, states_restore, elidable=True),
+        # a default, so that a downgrade can add the column back to existing rows
+        migrations.AlterField(
+            model_name='contactscore',
+            name='state',
+            field=models.TextField(default='{}', help_text='What folding the next event needs, as JSON text (see scoring.engagement).', verbose_name='state'),
+        ),
         migrations.RemoveField(
             model_name='contactscore',
             name='state',
