@@ -7,10 +7,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from smarketing.contacts.choices import LifecycleStage, TransitionSource
-from smarketing.contacts.services import contacts_stage_bulk_change
 from smarketing.scoring.models import ContactScore, MqlHandover
-from smarketing.scoring.services import active_version
+from smarketing.scoring.services import active_version, mql_move
 
 BATCH = 1000
 
@@ -46,17 +44,7 @@ def handover_release(*, now: datetime | None = None) -> int:
             by_reason: dict[str, list[int]] = {}
             for contact_id, reason in chunk:
                 by_reason.setdefault(reason, []).append(contact_id)
-            for reason, ids in by_reason.items():
-                moved_total += len(
-                    contacts_stage_bulk_change(
-                        contact_ids=ids,
-                        to_stage=LifecycleStage.MQL,
-                        reason=reason,
-                        source=TransitionSource.SCORING,
-                        rule=f"MQL rule v{version.number} (hand-over)",
-                        at=when,
-                    )
-                )
+            moved_total += mql_move(by_reason, version=version, at=when, note=" (hand-over)")
             due.filter(contact_id__in=[c for c, _ in chunk]).update(handover_due=False)
         handover.moved += moved_total
         handover.moved_on = today

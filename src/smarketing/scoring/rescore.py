@@ -24,6 +24,7 @@ from smarketing.contacts.choices import LifecycleStage
 from smarketing.contacts.models import Contact
 from smarketing.core.db import sqlite_checkpoint, sqlite_sorts_on_disk
 from smarketing.core.errors import ConflictError
+from smarketing.scoring.folding import HOT_FIELDS
 from smarketing.scoring.models import (
     ContactScore,
     MqlHandover,
@@ -31,7 +32,12 @@ from smarketing.scoring.models import (
     RunStatus,
     ScoreState,
 )
-from smarketing.scoring.services import catch_up, cursor_advance, scoring_cursor_lock
+from smarketing.scoring.services import (
+    SCORE_FIELDS,
+    catch_up,
+    cursor_advance,
+    scoring_cursor_lock,
+)
 from smarketing.scoring.sql import ScoreQuery, lit, lits
 from smarketing.tracking.models import Event
 from smarketing.users.models import User
@@ -138,20 +144,9 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int, *, scan: 
         f"(q.qualifies AND c.lifecycle_stage IN {before} AND "
         "(NOT COALESCE(p.qualifies, FALSE) OR COALESCE(p.handover_due, FALSE)))"
     )
-    columns = (
-        "fit_grade",
-        "fit_points",
-        "persona",
-        "fit_marks",
-        "engagement",
-        "computed_at",
-        "qualifies",
-        "reason",
-        "handover_due",
-    )
-    hot = ("value", "at", "since", "caps", "fast", "grade", "verdict")
+    columns = (*SCORE_FIELDS, "handover_due")
     updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
-    hot_updates = ", ".join(f"{name} = excluded.{name}" for name in hot)
+    hot_updates = ", ".join(f"{name} = excluded.{name}" for name in HOT_FIELDS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # one heavy statement per range: compiling it with JIT cost 6 of its 8 s, and the
@@ -181,7 +176,7 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int, *, scan: 
         )
         written = cursor.rowcount
         cursor.execute(
-            f"INSERT INTO scoring_scorestate (version_id, contact_id, {', '.join(hot)}) "
+            f"INSERT INTO scoring_scorestate (version_id, contact_id, {', '.join(HOT_FIELDS)}) "
             f"SELECT {int(run.version_id)}, q.cid, q.engagement, q.at, q.since, q.caps, q.fast, "
             f"q.grade, q.verdict FROM {SCORED} q "
             f"WHERE TRUE ON CONFLICT (version_id, contact_id) DO UPDATE SET {hot_updates}"

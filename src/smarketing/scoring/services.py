@@ -211,23 +211,27 @@ def _verdicts_write(
             crossing[reason].append(change.contact_id)
     rows.sort(key=itemgetter(-1))
     rows_update(ContactScore, VERDICT_FIELDS, rows, adapted=True)
-    _crossings_move(crossing, version=version, now=now)
+    mql_move(crossing, version=version, at=now)
 
 
-def _crossings_move(
-    crossing: dict[str, list[int]], *, version: AgreementVersion, now: datetime
-) -> None:
-    """Move the contacts that crossed the MQL rule to ``mql``, grouped by the rule's reason,
-    where their stage allows it."""
-    for why, contact_ids in crossing.items():
-        contacts_stage_bulk_change(
-            contact_ids=contact_ids,
-            to_stage=LifecycleStage.MQL,
-            reason=why,
-            source=TransitionSource.SCORING,
-            rule=f"MQL rule v{version.number}",
-            at=now,
+def mql_move(
+    by_reason: dict[str, list[int]], *, version: AgreementVersion, at: datetime, note: str = ""
+) -> int:
+    """Move contacts that meet ``version``'s MQL rule to ``mql``, grouped by the rule's reason,
+    where their stage allows it (rule ``MQL rule vN`` and ``note``); returns how many moved."""
+    moved = 0
+    for why, contact_ids in by_reason.items():
+        moved += len(
+            contacts_stage_bulk_change(
+                contact_ids=contact_ids,
+                to_stage=LifecycleStage.MQL,
+                reason=why,
+                source=TransitionSource.SCORING,
+                rule=f"MQL rule v{version.number}{note}",
+                at=at,
+            )
         )
+    return moved
 
 
 def _scores_write(
@@ -268,7 +272,7 @@ def _scores_write(
     ):
         rows.sort(key=itemgetter(-1))
         rows_update(model, fields, rows, adapted=True)
-    _crossings_move(crossing, version=version, now=now)
+    mql_move(crossing, version=version, at=now)
     return len(results)
 
 

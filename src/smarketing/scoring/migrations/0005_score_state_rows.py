@@ -20,31 +20,39 @@ def _verdict(document, qualifies, reason):
     return 1
 
 
+def _pages(cursor, select):
+    """The rows of ``select`` (a SELECT with the id first), 5,000 at a time in id order."""
+    last = 0
+    while True:
+        cursor.execute(f"{select} WHERE id > %s ORDER BY id LIMIT 5000", [last])
+        rows = cursor.fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield rows
+
+
+def _fast_types(document):
+    return list(dict.fromkeys(f["event"] for f in document["mql"].get("fast_track", [])))
+
+
 def states_fill(apps, schema_editor):
     """One state row per score, from the JSON state the score row held until now (the hit
     counts are dropped: the breakdown counts them from the events)."""
     documents = dict(
         apps.get_model("agreement", "AgreementVersion").objects.values_list("id", "document")
     )
-    last = 0
     with schema_editor.connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                "SELECT id, version_id, contact_id, state, fit_grade, qualifies, reason "
-                "FROM scoring_contactscore WHERE id > %s ORDER BY id LIMIT 5000",
-                [last],
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
+        select = (
+            "SELECT id, version_id, contact_id, state, fit_grade, qualifies, reason "
+            "FROM scoring_contactscore"
+        )
+        for rows in _pages(cursor, select):
             out = []
             for _, version_id, contact_id, text, grade, qualifies, reason in rows:
                 state = json.loads(text) if text else {}
                 document = documents[version_id]
-                fast_types = list(
-                    dict.fromkeys(f["event"] for f in document["mql"].get("fast_track", []))
-                )
+                fast_types = _fast_types(document)
                 seen = set(state.get("event_types") or ())
                 counted = state.get("counted") or {}
                 out.append(
@@ -74,24 +82,14 @@ def states_restore(apps, schema_editor):
     documents = dict(
         apps.get_model("agreement", "AgreementVersion").objects.values_list("id", "document")
     )
-    last = 0
     with schema_editor.connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                "SELECT id, version_id, contact_id, value, at, since, caps, fast "
-                "FROM scoring_scorestate WHERE id > %s ORDER BY id LIMIT 5000",
-                [last],
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
+        select = (
+            "SELECT id, version_id, contact_id, value, at, since, caps, fast FROM scoring_scorestate"
+        )
+        for rows in _pages(cursor, select):
             out = []
             for _, version_id, contact_id, value, at, since, caps, fast in rows:
-                document = documents[version_id]
-                fast_types = list(
-                    dict.fromkeys(f["event"] for f in document["mql"].get("fast_track", []))
-                )
+                fast_types = _fast_types(documents[version_id])
                 state = {
                     "value": value,
                     "at": at,
