@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from smarketing.contacts.models import Contact
 from smarketing.contacts.services import (
     account_create,
     activity_log,
@@ -15,6 +16,7 @@ from smarketing.contacts.services import (
     deal_create,
 )
 from smarketing.scoring.models import ContactScore
+from tests.admin_forms import admin_errors, admin_post
 from tests.factories import agreement_signed
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +117,32 @@ def test_scores_cannot_be_deleted_by_hand(admin_client: Client, make_user) -> No
     assert b'value="delete_selected"' not in page.content
     assert admin_client.get(f"/admin/scoring/contactscore/{score.pk}/delete/").status_code == 403
     assert ContactScore.objects.filter(pk=score.pk).exists()
+
+
+def test_contacts_added_and_edited_in_the_admin_keep_their_email_unique(
+    admin_client: Client,
+) -> None:
+    # when an admin adds a contact, with a mixed-case e-mail
+    added = admin_post(admin_client, "/admin/contacts/contact/add/", email=" Anne@Acme.FR ")
+    assert added.status_code == 302, admin_errors(added)
+    anne = Contact.objects.get()
+    # then it is stored as the services store it, with its entry in the stage history
+    assert (anne.email, anne.email_normalized) == ("Anne@Acme.FR", "anne@acme.fr")
+    assert list(anne.stage_transitions.values_list("from_stage", "to_stage", "reason")) == [
+        ("", "lead", "Created")
+    ]
+    # when another contact is added with the same e-mail in other letters, or a bad one
+    same = admin_post(admin_client, "/admin/contacts/contact/add/", email="ANNE@acme.fr")
+    bad = admin_post(admin_client, "/admin/contacts/contact/add/", email="anne@@acme")
+    # then the form says why, next to the field, and nothing is saved
+    assert same.status_code == 200
+    assert admin_errors(same)[0]["email"] == ["A contact with this email already exists."]
+    assert bad.status_code == 200
+    assert list(admin_errors(bad)[0]) == ["email"]
+    assert Contact.objects.count() == 1
+    # and an edit of the e-mail keeps the normalised one in step
+    url = f"/admin/contacts/contact/{anne.pk}/change/"
+    edited = admin_post(admin_client, url, email="Anne.Martin@Acme.fr")
+    assert edited.status_code == 302, admin_errors(edited)
+    anne.refresh_from_db()
+    assert anne.email_normalized == "anne.martin@acme.fr"

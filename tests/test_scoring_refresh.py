@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.contrib.admin.widgets import AdminSplitDateTime as SplitDateTimeWidget
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -30,6 +28,7 @@ from smarketing.scoring.rescore import rescore_run, rescore_start, rescore_step
 from smarketing.scoring.services import scores_refresh, scoring_consume
 from smarketing.scoring.tasks import scores_refresh_task
 from smarketing.tracking.services import EventIn, events_append
+from tests.admin_forms import admin_errors, admin_post
 from tests.rescore_world import approved, managers_make, variant
 
 pytestmark = pytest.mark.django_db
@@ -183,27 +182,8 @@ def test_without_an_active_version_a_refresh_does_nothing(make_user) -> None:
 
 def _admin_post(client: Client, url: str, **changes: str) -> None:
     """Post the admin change form at ``url`` as shown, with ``changes``."""
-    page = client.get(url)
-    form = page.context["adminform"].form
-    data: dict[str, Any] = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name)
-        if isinstance(field.widget, SplitDateTimeWidget):
-            shown = field.widget.decompress(value)
-            data[f"{name}_0"], data[f"{name}_1"] = ("" if v is None else v for v in shown)
-        elif value is not None:
-            data[name] = getattr(value, "pk", value)
-    for inline in page.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
-        for row in inline.formset.forms:  # read-only rows: their hidden id and contact
-            shown = {row.add_prefix(name): row[name].value() for name in row.fields}
-            data.update({k: v for k, v in shown.items() if v is not None})
-    response = client.post(url, {**data, **changes})
-    context = response.context or {}
-    errors = [context["adminform"].form.errors] if "adminform" in context else []
-    errors += [i.formset.errors for i in context.get("inline_admin_formsets", [])]
-    assert response.status_code == 302, errors
+    response = admin_post(client, url, **changes)
+    assert response.status_code == 302, admin_errors(response)
 
 
 def test_an_edit_in_the_admin_judges_the_contact_again(active, users_by_role) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from smarketing.contacts.choices import TransitionSource
 from smarketing.contacts.models import (
     Account,
     Activity,
@@ -18,11 +21,15 @@ from smarketing.contacts.models import (
     DealExternalId,
     StageTransition,
 )
+from smarketing.contacts.services.contacts import email_clean
 from smarketing.contacts.signals import (
     ACCOUNT_FIELDS_JUDGED,
     CONTACT_FIELDS_JUDGED,
     profile_changed,
 )
+from smarketing.core.errors import DomainError
+from smarketing.core.text import email_normalize, search_key
+from smarketing.users.models import User
 
 
 class BigTableAdmin(admin.ModelAdmin):
@@ -59,8 +66,28 @@ class AccountAdmin(BigTableAdmin):
             profile_changed.send(sender=Account, contact_ids=contacts)
 
 
+class ContactAdminForm(ModelForm):
+    """The contact form, checking the e-mail as the services do (valid, unique once
+    normalised), with the error next to the field."""
+
+    class Meta:
+        model = Contact
+        fields = "__all__"  # noqa: DJ007 - every editable field, as the admin shows without a form
+
+    def clean_email(self) -> str:
+        try:
+            email = email_clean(self.cleaned_data["email"])
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        same = Contact.objects.filter(email_normalized=email_normalize(email))
+        if same.exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("A contact with this email already exists."))
+        return email
+
+
 @admin.register(Contact)
 class ContactAdmin(BigTableAdmin):
+    form = ContactAdminForm
     list_display = ("email", "first_name", "last_name", "lifecycle_stage", "owner", "created_at")
     list_filter = ("lifecycle_stage", "source", "consent")
     search_fields = ("=email_normalized", "last_name")
@@ -69,7 +96,22 @@ class ContactAdmin(BigTableAdmin):
     inlines = [StageHistoryInline]
 
     def save_model(self, request: HttpRequest, obj: Contact, form: ModelForm, change: bool) -> None:
+        # the derived fields the services keep (unique e-mail, name search), and a new
+        # contact's entry in its stage history, as contact_create writes them (the admin
+        # saves a form in one transaction)
+        obj.email_normalized = email_normalize(obj.email)
+        obj.search_name = search_key(f"{obj.first_name} {obj.last_name}")
         super().save_model(request, obj, form, change)
+        if not change:
+            StageTransition.objects.create(
+                contact=obj,
+                from_stage="",
+                to_stage=obj.lifecycle_stage,
+                at=obj.stage_changed_at,
+                actor=request.user if isinstance(request.user, User) else None,
+                reason="Created",
+                source=TransitionSource.MANUAL,
+            )
         if change and CONTACT_FIELDS_JUDGED.intersection(form.changed_data):
             profile_changed.send(sender=Contact, contact_ids=[obj.pk])
 

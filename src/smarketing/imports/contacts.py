@@ -20,7 +20,7 @@ from smarketing.contacts.choices import TransitionSource as Source
 from smarketing.contacts.models import Contact, ContactExternalId
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
 from smarketing.contacts.services.contacts import ROW_COLUMNS, email_clean
-from smarketing.contacts.signals import profile_changed
+from smarketing.contacts.signals import contact_judged, profile_changed
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
@@ -200,12 +200,12 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
                 )
             )
             continue
-        judged = (contact.job_title, contact.consent, contact.account_id)
+        judged = contact_judged(contact)
         if _update(contact, row, account_id, steps, mapping, report):
             contact.updated_at = now
             changed.append(contact)
             report.updated += 1
-            if (contact.job_title, contact.consent, contact.account_id) != judged:
+            if contact_judged(contact) != judged:
                 rejudge.append(contact.pk)
         else:
             report.unchanged += 1
