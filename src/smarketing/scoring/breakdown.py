@@ -22,9 +22,9 @@ def score_hot(score: ContactScore) -> Hot | None:
     return hot_rows([score.contact_id], version_id=score.version_id).get(score.contact_id)
 
 
-def score_engagement(score: ContactScore, now: datetime) -> float:
-    """The engagement of ``score`` decayed to ``now``."""
-    hot = score_hot(score)
+def score_engagement(score: ContactScore, now: datetime, hot: Hot | None = None) -> float:
+    """The engagement of ``score`` decayed to ``now`` (``hot``: its state row, if read)."""
+    hot = hot or score_hot(score)
     if hot is None:
         return score.engagement
     half_life = float(score.version.document["engagement"]["half_life_days"])
@@ -41,12 +41,13 @@ def score_counts(score: ContactScore) -> EngagementState:
     return explained(history.get(score.contact_id, ()), scorer_for(score.version.document))
 
 
-def score_breakdown(score: ContactScore, now: datetime) -> list[str]:
+def score_breakdown(score: ContactScore, now: datetime, hot: Hot | None = None) -> list[str]:
     """Lines such as ``fit B (…): sector ✔ size ✘``, ``engagement 37.5: +15 pricing ×3 (capped)``
-    and the MQL rule's verdict, with the version that produced them."""
+    and the MQL rule's verdict, with the version that produced them (``hot``: the score's
+    state row, if read)."""
     document = score.version.document
     state = score_counts(score)
-    hot = score_hot(score)
+    hot = hot or score_hot(score)
     if hot is not None:  # the value scored, which the cap windows it dropped may not refold
         state.value, state.at = hot.value, hot.at
     return [

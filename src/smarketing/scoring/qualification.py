@@ -132,10 +132,6 @@ class MqlRule:
         """The fast-track bits of ``event_types``."""
         return sum(1 << i for i, kind in enumerate(self.fast_types) if kind in event_types)
 
-    def bit(self, event_type: str) -> int:
-        """The fast-track bit of ``event_type`` (0 when no fast track names it)."""
-        return self.bits.get(event_type, 0)
-
     def verdict(self, *, grade: str, engagement: float, seen: int, excluded: bool) -> int:
         """The verdict's code (``OUT_OF_TARGET``, ``UNMET``, ``MET`` or a fast track's):
         exclusions win, then the fast tracks in order, then fit and engagement."""

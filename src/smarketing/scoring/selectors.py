@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from smarketing.agreement.models import VersionStatus
-from smarketing.scoring.breakdown import score_breakdown, score_engagement
+from smarketing.scoring.breakdown import score_breakdown, score_engagement, score_hot
 from smarketing.scoring.models import ContactScore
 
 
@@ -31,4 +31,5 @@ def contact_score(*, contact_id: int, now: datetime | None = None) -> ScoreView 
     if score is None:
         return None
     when = now or timezone.now()
-    return ScoreView(score, score_engagement(score, when), score_breakdown(score, when))
+    hot = score_hot(score)  # read once for both
+    return ScoreView(score, score_engagement(score, when, hot), score_breakdown(score, when, hot))

@@ -33,6 +33,7 @@ from smarketing.scoring.qualification import (
     MET,
     OUT_OF_TARGET,
     UNMET,
+    MqlRule,
     Person,
     exclusion_reason,
 )
@@ -135,8 +136,7 @@ class ScoreQuery:
         criteria = [c for p in self.personas for c in p["criteria"]]
         self.title_criteria = [c for c in criteria if c["field"] == "job_title"]
         self.account_criteria = [c for c in criteria if c["field"] in ACCOUNT_TEXT_FIELDS]
-        fast = document["mql"].get("fast_track", [])
-        self.fast_types = list(dict.fromkeys(f["event"] for f in fast))
+        self.fast_types = MqlRule(document).fast_types  # bit i: the state row's ``fast``
 
     # ---- lookups: criteria on text decided in Python, once per distinct value --------------
 
