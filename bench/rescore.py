@@ -373,7 +373,7 @@ def raw_baseline(document: dict[str, Any], now: datetime, last_event_id: int) ->
     """Seconds of a naive set-based scoring: one INSERT … SELECT … GROUP BY, one UPDATE."""
     from django.db import connection, transaction
 
-    from smarketing.scoring.sql import Dialect, lit
+    from smarketing.scoring.sql_dialect import Dialect, lit
 
     sql = Dialect(connection.vendor)
     engagement = document["engagement"]

@@ -95,8 +95,10 @@ def build(handoffs: int, now: datetime, rng: random.Random) -> dict[str, int]:
     from smarketing.core.bulk import rows_insert, sequences_reset
     from smarketing.core.text import search_key
     from smarketing.demo.agreement_text import DEMO_AGREEMENT
-    from smarketing.handoff.models import ClockKind, ClockState, Handoff, SlaClock, Team
+    from smarketing.handoff.models import Handoff, Team
     from smarketing.scoring.services import scoring_consume
+    from smarketing.sla.choices import ClockKind, ClockState
+    from smarketing.sla.models import SlaClock
     from smarketing.tracking.models import Event
     from smarketing.users.services import user_create
 
@@ -326,8 +328,9 @@ def run(args: argparse.Namespace, handoffs: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from smarketing.handoff.clocks import SweepResult, clocks_mark, escalations_run, sla_sweep
+    from smarketing.handoff.escalation import SweepResult, escalations_run, sla_sweep
     from smarketing.handoff.models import HandoffStep
+    from smarketing.sla.clocks import clocks_mark
 
     now = timezone.now().replace(microsecond=0)
     started = time.perf_counter()

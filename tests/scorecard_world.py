@@ -14,7 +14,7 @@ from django.utils import timezone
 from smarketing.agreement.models import AgreementVersion
 from smarketing.contacts.models import Activity, StageTransition
 from smarketing.handoff.models import Absence, Handoff, Team
-from smarketing.handoff.scorecard import month_add
+from smarketing.scorecard.months import month_add
 from smarketing.scoring.models import ContactScore
 from tests.factories import ContactFactory, agreement_signed
 

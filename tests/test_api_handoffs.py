@@ -22,7 +22,8 @@ from django.utils.dateparse import parse_datetime
 from smarketing.capture.models import ApiToken
 from smarketing.capture.tokens import token_create, token_revoke
 from smarketing.contacts.models import Contact, StageTransition
-from smarketing.handoff.models import Handoff, HandoffStatus
+from smarketing.handoff.choices import HandoffStatus
+from smarketing.handoff.models import Handoff
 from smarketing.users.models import User
 from tests.handoff_api_world import handoff_api_world
 

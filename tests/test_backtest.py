@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from smarketing.agreement.loading import agreement_from_document
 from smarketing.agreement.models import AgreementVersion
 from smarketing.agreement.validation import agreement_parse
 from smarketing.contacts.models import Activity, Contact, Deal, StageTransition
@@ -25,7 +26,8 @@ STRICTER = DEMO_AGREEMENT.replace("min_engagement: 40", "min_engagement: 55")
 
 def _replay(document: dict) -> tuple[dict[int, tuple[str, float]], set[int]]:
     """Per contact: (persona, first time the rule is met) and whether it is met at NOW."""
-    half_life = float(document["engagement"]["half_life_days"])
+    agreement = agreement_from_document(document)
+    half_life = agreement.engagement.half_life_days
     events = defaultdict(list)
     for event in Event.objects.exclude(contact=None).order_by("occurred_at", "id"):
         events[event.contact_id].append(event)
@@ -41,7 +43,7 @@ def _replay(document: dict) -> tuple[dict[int, tuple[str, float]], set[int]]:
                 country=account.country if account else "",
                 annual_revenue=account.annual_revenue if account else None,
             ),
-            document["fit"],
+            agreement.fit,
         )
         person = Person(
             email=contact.email,
@@ -58,7 +60,7 @@ def _replay(document: dict) -> tuple[dict[int, tuple[str, float]], set[int]]:
                 engagement=value_at(state, at, half_life),
                 event_types=types,
                 person=person,
-                document=document,
+                agreement=agreement,
             )
             return qualifies
 
@@ -69,7 +71,7 @@ def _replay(document: dict) -> tuple[dict[int, tuple[str, float]], set[int]]:
                 event_type=event.type,
                 properties=event.properties,
                 when=when,
-                engagement=document["engagement"],
+                engagement=agreement.engagement,
             ):
                 types.add(event.type)
             if contact.pk not in first and meets(when):
@@ -118,7 +120,12 @@ def test_backtest_on_the_demo_equals_an_independent_replay() -> None:
     generate(contacts=600, seed=11, today=date(2026, 6, 30))
     active = AgreementVersion.objects.get(status="active").document
     draft = agreement_parse(STRICTER)
-    preview = agreement_preview(draft=draft, active=active, months=6, now=NOW)
+    preview = agreement_preview(
+        draft=agreement_from_document(draft),
+        active=agreement_from_document(active),
+        months=6,
+        now=NOW,
+    )
     assert preview.months == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
     for result, document in ((preview.draft, draft), (preview.active, active)):
         assert result is not None

@@ -20,7 +20,7 @@ from smarketing.contacts.models import Activity, Contact, Deal, StageTransition
 from smarketing.core.errors import DomainError
 from smarketing.demo import generate
 from smarketing.handoff.models import Absence, Handoff, HandoffStep
-from smarketing.handoff.recalibration import recalibration_advice
+from smarketing.scorecard.advice import recalibration_advice
 from smarketing.scoring.fit import Profile, fit_evaluate
 from smarketing.sla.workhours import BusinessCalendar
 from smarketing.users.models import User
@@ -168,7 +168,7 @@ def test_the_default_demo_takes_under_a_minute_and_its_scorecard_has_trends() ->
     delivered = Counter(_month(h.created_at) for h in handoffs)
     assert all(delivered[month] >= 100 for month in last_three), delivered
     # … but misses its CFO quota of 70 a month
-    fit = handoffs[0].version.document["fit"]
+    fit = handoffs[0].version.agreement.fit
     assert all(h.persona == _persona(h.contact, fit) for h in handoffs)
     cfos = Counter(_month(h.created_at) for h in handoffs if h.persona == "cfo")
     assert all(0 < cfos[month] < 70 for month in last_three), cfos
@@ -385,7 +385,8 @@ def test_deadlines_are_working_hours_of_the_teams_calendar() -> None:
 
 @pytest.mark.django_db
 def test_recent_handoffs_have_their_sla_clocks_as_of_the_demo_day() -> None:
-    from smarketing.handoff.models import ClockKind, SlaClock
+    from smarketing.sla.choices import ClockKind
+    from smarketing.sla.models import SlaClock
 
     generate(contacts=3000, seed=3, today=date(2026, 6, 30))
     now = datetime(2026, 6, 30, tzinfo=ZoneInfo("UTC"))  # the demo's "today" starts at midnight

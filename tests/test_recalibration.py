@@ -13,13 +13,10 @@ from smarketing.agreement.models import AgreementVersion
 from smarketing.agreement.services import agreement_draft_create
 from smarketing.core.errors import DomainError, PermissionDeniedError
 from smarketing.handoff.models import Handoff
-from smarketing.handoff.recalibration import (
-    AbsentRep,
-    RepLoad,
-    recalibration_advice,
-    recalibration_draft_create,
-)
-from smarketing.handoff.scorecard import ReasonShare
+from smarketing.scorecard.advice import recalibration_advice
+from smarketing.scorecard.causes import AbsentRep, RepLoad
+from smarketing.scorecard.drafts import recalibration_draft_create
+from smarketing.scorecard.rejections import ReasonShare
 from tests.scorecard_world import (
     ADVICE_TERMS,
     JUNE_10,

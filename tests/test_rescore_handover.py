@@ -13,13 +13,13 @@ from smarketing.contacts.models import Contact
 from smarketing.core.errors import ConflictError
 from smarketing.scoring import rescore
 from smarketing.scoring.activation import activation_request
-from smarketing.scoring.handover import handover_release
 from smarketing.scoring.models import (
     ContactScore,
     MqlHandover,
     RescoreRun,
     RunStatus,
 )
+from smarketing.scoring.pacing import mql_pacing_release
 from smarketing.scoring.rescore import (
     rescore_run,
     rescore_start,
@@ -156,18 +156,18 @@ def test_activation_switches_at_once_and_hands_over_gradually(
     def mql() -> set[str]:
         return {name for name, q in stages.items() if q.get().lifecycle_stage == "mql"}
 
-    assert handover_release(now=noon) == 2
+    assert mql_pacing_release(now=noon) == 2
     assert mql() == {"hot", "warm"}  # the highest engagement first
-    assert handover_release(now=noon + timedelta(hours=3)) == 0
-    assert handover_release(now=noon + timedelta(days=1)) == 2
+    assert mql_pacing_release(now=noon + timedelta(hours=3)) == 0
+    assert mql_pacing_release(now=noon + timedelta(days=1)) == 2
     assert mql() == {"hot", "warm", "back", "mild"}
     handover.refresh_from_db()
     assert (handover.moved, handover.finished_at) == (4, None)
-    assert handover_release(now=noon + timedelta(days=2)) == 1
+    assert mql_pacing_release(now=noon + timedelta(days=2)) == 1
     assert mql() == set(due)
     handover.refresh_from_db()
     assert (handover.moved, handover.finished_at) == (5, noon + timedelta(days=2))
-    assert handover_release(now=noon + timedelta(days=3)) == 0
+    assert mql_pacing_release(now=noon + timedelta(days=3)) == 0
 
     # then each moved contact has one move to MQL, by the scoring rule of v2
     starts = {"back": "nurturing", "cool": "subscriber"}
@@ -197,7 +197,7 @@ def _handover_under_way(
     drain(now)
     v2 = approved(managers, variant(20))
     rescore_run(activation_request(actor=managers[0], version=v2, daily_cap=2))
-    assert handover_release(now=noon) == 2
+    assert mql_pacing_release(now=noon) == 2
     assert _mqls(due) == {"hot", "warm"}
     return noon, due, v2
 
@@ -217,9 +217,9 @@ def test_a_rescore_of_the_active_version_keeps_its_hand_over_going(
     ) == {due[name][0].pk for name in ("back", "mild", "cool")}
     handover = MqlHandover.objects.get()
     assert (handover.total, handover.moved, handover.daily_cap) == (5, 2, 2)
-    assert handover_release(now=noon + timedelta(hours=1)) == 0
-    assert handover_release(now=noon + timedelta(days=1)) == 2
-    assert handover_release(now=noon + timedelta(days=2)) == 1
+    assert mql_pacing_release(now=noon + timedelta(hours=1)) == 0
+    assert mql_pacing_release(now=noon + timedelta(days=1)) == 2
+    assert mql_pacing_release(now=noon + timedelta(days=2)) == 1
     assert _mqls(due) == set(due)
     handover.refresh_from_db()
     assert (handover.moved, handover.finished_at) == (5, noon + timedelta(days=2))
@@ -240,9 +240,9 @@ def test_a_new_version_takes_over_the_contacts_still_due(
     assert old.finished_at is not None
     new = MqlHandover.objects.get(version=v3)
     assert (new.total, new.daily_cap) == (2, 1)
-    assert handover_release(now=noon + timedelta(days=1)) == 1
+    assert mql_pacing_release(now=noon + timedelta(days=1)) == 1
     assert _mqls(due) == {"hot", "warm", "back"}
-    assert handover_release(now=noon + timedelta(days=2)) == 1
+    assert mql_pacing_release(now=noon + timedelta(days=2)) == 1
     assert _mqls(due) == {"hot", "warm", "back", "mild"}
     new.refresh_from_db()
     assert new.finished_at is not None

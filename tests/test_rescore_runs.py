@@ -20,7 +20,6 @@ from smarketing.core.errors import ConflictError
 from smarketing.scoring import rescore
 from smarketing.scoring.activation import activation_request
 from smarketing.scoring.breakdown import score_counts, score_engagement
-from smarketing.scoring.handover import handover_release
 from smarketing.scoring.models import (
     ContactScore,
     MqlHandover,
@@ -28,6 +27,7 @@ from smarketing.scoring.models import (
     RunStatus,
     ScoringCursor,
 )
+from smarketing.scoring.pacing import mql_pacing_release
 from smarketing.scoring.rescore import (
     rescore_resume,
     rescore_run,
@@ -214,7 +214,7 @@ def test_events_consumed_under_v1_during_an_activation_count_once_in_v2(
     assert bob_row.qualifies
     handover = MqlHandover.objects.get(version=v2)
     assert handover.total == 1
-    assert handover_release(now=now) == 1
+    assert mql_pacing_release(now=now) == 1
     assert mql_moves(bob) == [("lead", "scoring", "MQL rule v2 (hand-over)")]
     assert mql_moves(anne) == [("lead", "scoring", "MQL rule v1")]
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from smarketing.agreement.loading import routing_from
 from smarketing.handoff.routing import Decision, Lead, Rep, route, route_preview
 
 NOW = datetime(2026, 11, 27, 10, tzinfo=UTC)
-ROUTING = {
-    "max_open_mqls": 2,
-    "rules": [
-        {"key": "named", "kind": "account_owner"},
-        {"key": "south", "kind": "territory", "team": "south", "countries": ["FR", "ES"]},
-        {"key": "rest", "kind": "round_robin", "team": "inside"},
-    ],
-}
+ROUTING = routing_from(
+    {
+        "max_open_mqls": 2,
+        "rules": [
+            {"key": "named", "kind": "account_owner"},
+            {"key": "south", "kind": "territory", "team": "south", "countries": ["FR", "ES"]},
+            {"key": "rest", "kind": "round_robin", "team": "inside"},
+        ],
+    }
+)
 
 
 def _reps(**changes: dict) -> dict[int, Rep]:

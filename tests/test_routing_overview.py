@@ -10,13 +10,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
+from smarketing.agreement.loading import agreement_from_document
 from smarketing.agreement.services import (
     agreement_draft_create,
 )
+from smarketing.agreement.validation import agreement_parse
 from smarketing.contacts.services import account_create, contact_create, contact_stage_change
+from smarketing.handoff.calendars import calendar_overview
 from smarketing.handoff.models import Absence, Handoff, Team
-from smarketing.handoff.overview import (
-    calendar_overview,
+from smarketing.handoff.routing_overview import (
     routing_overview,
     routing_preview_next,
     routing_warnings,
@@ -148,7 +150,7 @@ def test_a_rule_naming_a_missing_team_and_no_catch_all_are_warnings(world) -> No
             ]
         }
     }
-    warnings = routing_warnings(document, NOW)
+    warnings = routing_warnings(agreement_from_document({**agreement_parse(YAML), **document}), NOW)
     assert _codes(warnings) == [("unknown_team", "benelux"), ("no_catch_all", "")]
     assert warnings[0].message == (
         "Rule “benelux” names the team “benelux”, which does not exist (create it in the "

@@ -9,16 +9,9 @@ from typing import Any
 import pytest
 
 from smarketing.agreement.validation import AgreementValidationError, agreement_parse
-from smarketing.handoff.scorecard import (
-    Pace,
-    QuotaLine,
-    ReasonShare,
-    quota_months,
-    quota_pace,
-    reject_reasons,
-    scorecard_groups,
-    scorecard_months,
-)
+from smarketing.scorecard.figures import scorecard_groups, scorecard_months
+from smarketing.scorecard.quotas import Pace, QuotaLine, quota_months, quota_pace
+from smarketing.scorecard.rejections import ReasonShare, reject_reasons
 from smarketing.scoring.models import ContactScore
 from tests.scorecard_world import (
     FEB,
@@ -107,7 +100,7 @@ def test_figures_per_salesperson_and_for_one_team(two_months) -> None:
 
 def test_quota_lines_count_mqls_per_persona(two_months) -> None:
     # when
-    months = quota_months(months=[FEB, MAR], document=two_months["version"].document)
+    months = quota_months(months=[FEB, MAR], agreement=two_months["version"].agreement)
     # then — all MQLs against 4 a month, persona cfo (h1, h3, h4 | h6, h7) against 2
     everyone, cfo = QuotaLine(0, "", 4), QuotaLine(1, "cfo", 2)
     assert [(q.month, q.line, q.delivered, q.is_met) for q in months] == [
@@ -120,14 +113,14 @@ def test_quota_lines_count_mqls_per_persona(two_months) -> None:
 
 def test_pace_and_forecast_on_a_frozen_day(two_months) -> None:
     # when — 10 March: day 10 of 31
-    everyone, cfo = quota_pace(now=NOW, document=two_months["version"].document)
+    everyone, cfo = quota_pace(now=NOW, agreement=two_months["version"].agreement)
     # then — 4 MQLs so far against 4 × 10/31 expected; forecast 4 / 10 × 31
     assert everyone == Pace(QuotaLine(0, "", 4), 4, 4 * 10 / 31, 12.4, 10, 31)
     assert round(everyone.expected, 4) == 1.2903
     assert everyone.is_on_pace
     assert cfo == Pace(QuotaLine(1, "cfo", 2), 2, 2 * 10 / 31, 6.2, 10, 31)
     # early on 10 March, before h7 (09:00): 3 so far
-    early = quota_pace(now=utc(2027, 3, 10, 8), document=two_months["version"].document)
+    early = quota_pace(now=utc(2027, 3, 10, 8), agreement=two_months["version"].agreement)
     assert (early[0].delivered, early[0].forecast) == (3, pytest.approx(9.3))
 
 
@@ -156,7 +149,7 @@ def test_a_handoff_keeps_the_persona_it_was_handed_over_with(people) -> None:
         computed_at=NOW,
     )
     # when
-    months = quota_months(months=[FEB], document=new.document)
+    months = quota_months(months=[FEB], agreement=new.agreement)
     # then the MQL still counts for the cfo quota of the month it was delivered
     assert [(q.line.persona, q.delivered) for q in months] == [("", 1), ("cfo", 1)]
 

@@ -13,7 +13,8 @@ import pytest
 from django.db import connection
 
 from smarketing.demo.generator import generate
-from smarketing.handoff.scorecard import last_months, scorecard_months
+from smarketing.scorecard.figures import scorecard_months
+from smarketing.scorecard.months import last_months
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smarketing.agreement.loading import agreement_from_document
 from smarketing.agreement.validation import agreement_parse
 from smarketing.scoring.engagement import (
     DAY,
@@ -23,7 +24,8 @@ from smarketing.scoring.fit import Profile, fit_evaluate
 from smarketing.scoring.qualification import Person, mql_evaluate
 
 DOC = agreement_parse((Path(__file__).parent / "fixtures" / "agreement.yaml").read_text())
-ENG = DOC["engagement"]
+AGREEMENT = agreement_from_document(DOC)
+ENG = AGREEMENT.engagement
 NOW = 20000 * DAY  # day 20,000 since the epoch; the 30-day cap window 666 covers days 19,980–20,009
 PRICING = {"path": "/pricing"}
 
@@ -54,7 +56,7 @@ PRICING = {"path": "/pricing"}
     ],
 )
 def test_fit_grade_and_breakdown(profile: Profile, grade: str, line: str) -> None:
-    fit = fit_evaluate(profile, DOC["fit"])
+    fit = fit_evaluate(profile, AGREEMENT.fit)
     assert (fit.grade, fit.breakdown, fit.persona) == (grade, line, "cfo")
 
 
@@ -116,23 +118,31 @@ def _person(email: str = "anne@acme.fr", **kw: object) -> Person:
 
 def test_mql_rule_fit_and_engagement() -> None:
     assert mql_evaluate(
-        grade="B", engagement=40, event_types=set(), person=_person(), document=DOC
+        grade="B", engagement=40, event_types=set(), person=_person(), agreement=AGREEMENT
     ) == (True, "fit ≥ B and engagement ≥ 40")
     assert mql_evaluate(
-        grade="C", engagement=90, event_types=set(), person=_person(), document=DOC
+        grade="C", engagement=90, event_types=set(), person=_person(), agreement=AGREEMENT
     ) == (False, "needs fit ≥ B and engagement ≥ 40")
     assert mql_evaluate(
-        grade="A", engagement=39.9, event_types={"page_view"}, person=_person(), document=DOC
+        grade="A", engagement=39.9, event_types={"page_view"}, person=_person(), agreement=AGREEMENT
     ) == (False, "needs fit ≥ B and engagement ≥ 40")
 
 
 def test_demo_request_fast_tracks_from_grade_c_but_not_d() -> None:
     assert mql_evaluate(
-        grade="C", engagement=0, event_types={"demo_requested"}, person=_person(), document=DOC
+        grade="C",
+        engagement=0,
+        event_types={"demo_requested"},
+        person=_person(),
+        agreement=AGREEMENT,
     ) == (True, "fast track: demo_requested with fit ≥ C")
     assert (
         mql_evaluate(
-            grade="D", engagement=99, event_types={"demo_requested"}, person=_person(), document=DOC
+            grade="D",
+            engagement=99,
+            event_types={"demo_requested"},
+            person=_person(),
+            agreement=AGREEMENT,
         )[0]
         is False
     )
@@ -147,7 +157,11 @@ def test_demo_request_fast_tracks_from_grade_c_but_not_d() -> None:
 )
 def test_exclusions_win_over_points(person: Person, why: str) -> None:
     assert mql_evaluate(
-        grade="A", engagement=500, event_types={"demo_requested"}, person=person, document=DOC
+        grade="A",
+        engagement=500,
+        event_types={"demo_requested"},
+        person=person,
+        agreement=AGREEMENT,
     ) == (False, why)
 
 

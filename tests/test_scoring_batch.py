@@ -13,6 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smarketing.agreement.loading import (
+    agreement_from_document,
+    engagement_from,
+    exclusions_from,
+    fit_from,
+)
 from smarketing.agreement.validation import agreement_parse
 from smarketing.contacts.choices import ConsentState
 from smarketing.contacts.models import Contact
@@ -58,7 +64,8 @@ FIT = {
         },
     ],
 }
-MEMO = FitMemo(FIT)  # shared by every example: later profiles hit what earlier ones stored
+FIT_RULES = fit_from(FIT)
+MEMO = FitMemo(FIT_RULES)  # shared by every example: later profiles hit what earlier ones stored
 PROFILES = st.builds(
     Profile,
     job_title=st.sampled_from(
@@ -81,7 +88,9 @@ EXCLUSIONS = {
     "countries_out_of_target": ["us"],
     "opted_out": True,
 }
-SCORER = Scorer({**DOC, "fit": FIT, "exclusions": EXCLUSIONS})  # shared, as MEMO
+SCORER = Scorer(
+    agreement_from_document({**DOC, "fit": FIT, "exclusions": EXCLUSIONS})
+)  # shared, as MEMO
 
 
 @settings(max_examples=300, deadline=None)
@@ -117,8 +126,8 @@ def test_judged_profile_equals_fit_and_exclusion(
     # when
     fit, excluded = SCORER.judge(who)
     # then: what the plain functions decide
-    assert fit == fit_evaluate(profile, FIT)
-    assert excluded == exclusion_reason(person, EXCLUSIONS)
+    assert fit == fit_evaluate(profile, FIT_RULES)
+    assert excluded == exclusion_reason(person, exclusions_from(EXCLUSIONS))
 
 
 @settings(max_examples=300, deadline=None)
@@ -127,12 +136,12 @@ def test_remembered_fit_equals_fit_evaluate(profile: Profile) -> None:
     # given a memo filled by the profiles seen before
     values = tuple(getattr(profile, name) for name in PROFILE_FIELDS)
     # when / then
-    assert MEMO.evaluate(values) == fit_evaluate(profile, FIT)
+    assert MEMO.evaluate(values) == fit_evaluate(profile, FIT_RULES)
 
 
 def test_indexed_rules_decode_properties_only_to_test_a_where() -> None:
     # given the fixture's rules: page_view scores only with path /pricing
-    rules = EngagementRules(DOC["engagement"])
+    rules = EngagementRules(engagement_from(DOC["engagement"]))
     # when / then: the JSON text and the dict give the same rule
     pricing = rules.rule_for("page_view", orjson.dumps({"path": "/pricing"}).decode())
     assert pricing is not None
@@ -156,7 +165,7 @@ def test_a_stored_cap_window_in_any_order_folds_as_a_sorted_one() -> None:
             event_type="page_view",
             properties={"path": "/pricing"},
             when=day,
-            engagement=DOC["engagement"],
+            engagement=engagement_from(DOC["engagement"]),
         )
     # then it replaces the latest counted time in both
     assert (

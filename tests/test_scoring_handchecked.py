@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from smarketing.agreement.loading import agreement_from_document
 from smarketing.agreement.validation import agreement_parse
 from smarketing.scoring.engagement import (
     DAY,
@@ -19,8 +20,9 @@ from smarketing.scoring.qualification import mql_evaluate
 from tests.handchecked import CONTACTS, NOW, Case, Event
 
 DOC = agreement_parse((Path(__file__).parent / "fixtures" / "agreement.yaml").read_text())
-ENG = DOC["engagement"]
-HALF_LIFE = float(ENG["half_life_days"])
+AGREEMENT = agreement_from_document(DOC)
+ENG = AGREEMENT.engagement
+HALF_LIFE = ENG.half_life_days
 
 
 def _fold(events: list[Event]) -> tuple[EngagementState, set[str]]:
@@ -47,7 +49,7 @@ def test_the_fixture_has_twenty_distinct_contacts() -> None:
 
 @pytest.mark.parametrize("case", CONTACTS, ids=[case.name for case in CONTACTS])
 def test_contact_scores_as_worked_out_by_hand(case: Case) -> None:
-    fit = fit_evaluate(case.profile, DOC["fit"])
+    fit = fit_evaluate(case.profile, AGREEMENT.fit)
     assert (fit.grade, fit.points, fit.persona) == (case.grade, case.points, case.persona)
     assert fit.breakdown == case.fit_line
 
@@ -61,7 +63,7 @@ def test_contact_scores_as_worked_out_by_hand(case: Case) -> None:
         engagement=value,
         event_types=event_types,
         person=case.person,
-        document=DOC,
+        agreement=AGREEMENT,
     ) == (case.qualifies, case.reason)
 
 

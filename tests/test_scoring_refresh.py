@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from smarketing.agreement.models import AgreementVersion
 from smarketing.agreement.services import (
@@ -17,23 +16,23 @@ from smarketing.agreement.services import (
     agreement_approve,
     agreement_draft_create,
 )
-from smarketing.contacts.models import Contact, StageTransition
+from smarketing.contacts.models import Contact, ProfileChange, StageTransition
 from smarketing.contacts.services import account_create, contact_create, contact_update
 from smarketing.imports.engine import import_run
 from smarketing.imports.mappings import mapping_named
 from smarketing.imports.readers import table_open
 from smarketing.imports.report import ImportReport
 from smarketing.scoring.models import ContactScore
+from smarketing.scoring.refresh import profile_changes_consume
 from smarketing.scoring.rescore import rescore_run, rescore_start, rescore_step
 from smarketing.scoring.services import scores_refresh, scoring_consume
-from smarketing.scoring.tasks import scores_refresh_task
+from smarketing.scoring.tasks import profile_changes_task
 from smarketing.tracking.services import EventIn, events_append
 from tests.admin_forms import admin_errors, admin_post
 from tests.rescore_world import approved, managers_make, variant
 
 pytestmark = pytest.mark.django_db
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
-TASK = "scores_refresh_task"
 
 
 @pytest.fixture
@@ -77,9 +76,9 @@ def _import(tmp_path: Path, name: str, text: str, **options: bool) -> ImportRepo
 
 
 def _queued() -> list[list[int]]:
-    """The contact ids of each queued refresh, in order."""
-    rows = DBTaskResult.objects.filter(task_path__endswith=TASK).order_by("enqueued_at")
-    return [row.args_kwargs["args"][0] for row in rows]
+    """The contact ids of each profile change recorded for the worker, in order."""
+    rows = ProfileChange.objects.order_by("id")
+    return [row.contact_ids for row in rows]
 
 
 def _score(contact: Contact, version: AgreementVersion | None = None) -> tuple[str, int, bool, str]:
@@ -103,7 +102,7 @@ def test_a_new_job_title_from_an_import_qualifies_and_moves_to_mql_once(active, 
     assert report.updated == 1
     # then a refresh of his score was queued with the import, and running it qualifies him
     assert _queued() == [[paul.pk]]
-    assert scores_refresh_task.call([paul.pk]) == 1
+    assert profile_changes_task.call() == 1
     assert _score(paul) == ("B", 70, True, "fit ≥ B and engagement ≥ 40")
     paul.refresh_from_db()
     assert paul.lifecycle_stage == "mql"
@@ -126,8 +125,8 @@ def test_an_opt_out_from_an_import_wins_over_points(active, tmp_path) -> None:
         "email,first_name,last_name,consent,lifecycle_stage\n"
         "anne@acme.fr,Anne,Morel,withdrawn,lead\n",
     )
-    [ids] = _queued()
-    scores_refresh_task.call(ids)
+    [_change] = _queued()  # one change recorded
+    profile_changes_task.call()
     # then the exclusion wins: same fit, same points (decayed by seconds), no longer qualified
     score = ContactScore.objects.get(contact=anne)
     assert (score.fit_grade, score.qualifies, score.reason) == ("A", False, "excluded: opted out")
@@ -150,7 +149,7 @@ def test_an_account_import_judges_its_contacts_again(active, tmp_path) -> None:
     # then both contacts are queued; the scored one becomes A (Bob has no score until an event)
     [ids] = _queued()
     assert sorted(ids) == sorted([anne.pk, bob.pk])
-    assert scores_refresh_task.call(ids) == 1
+    assert profile_changes_task.call() == 1
     assert _score(anne)[:2] == ("A", 100)
     assert not ContactScore.objects.filter(contact=bob).exists()
 
@@ -196,7 +195,7 @@ def test_an_edit_in_the_admin_judges_the_contact_again(active, users_by_role) ->
     _admin_post(client, f"/admin/contacts/account/{paul.account_id}/change/", size_band="51-200")
     # then each edit queued a refresh of his score: DAF makes him B (70), the size A (100)
     assert _queued() == [[paul.pk], [paul.pk]]
-    scores_refresh_task.call([paul.pk])
+    profile_changes_task.call()
     assert _score(paul) == ("A", 100, True, "fit ≥ B and engagement ≥ 40")
     # and an edit of another field queues nothing
     _admin_post(client, f"/admin/contacts/contact/{paul.pk}/change/", phone="+33 1 02 03 04 05")
@@ -213,7 +212,7 @@ def test_a_profile_completed_by_a_form_is_judged_again(active) -> None:
     contact_update(actor=None, contact=paul, job_title="DAF")
     # then his refresh is queued, and makes him B (title ✔ 40 + country ✔ 30) and an MQL
     assert _queued() == [[paul.pk]]
-    scores_refresh_task.call([paul.pk])
+    profile_changes_task.call()
     assert _score(paul) == ("B", 70, True, "fit ≥ B and engagement ≥ 40")
     assert Contact.objects.get(pk=paul.pk).lifecycle_stage == "mql"
 
@@ -229,16 +228,16 @@ def test_a_profile_changed_during_a_rescore_is_judged_again_after_it(active, mak
     assert _score(paul, second)[:2] == ("D", 30)
     # when his title changes before the run ends, and the refresh runs
     contact_update(actor=None, contact=paul, job_title="DAF")
-    [ids] = _queued()
-    scores_refresh_task.call(ids)
+    [_change] = _queued()  # one change recorded
+    profile_changes_task.call()
     # then he is judged now under the active version, and again once the run is over
     assert _score(paul, active)[:3] == ("B", 70, True)
     assert _queued() == [[paul.pk], [paul.pk]]
-    later = DBTaskResult.objects.filter(task_path__endswith=TASK).order_by("enqueued_at").last()
+    later = ProfileChange.objects.order_by("id").last()
     assert later is not None
-    assert later.run_after is not None
-    assert later.run_after > timezone.now()
+    assert later.consumed_at is None
+    assert later.not_before > timezone.now()
     rescore_run(run)
-    scores_refresh_task.call(ids)
+    profile_changes_consume(now=later.not_before)
     assert _score(paul, second) == ("B", 70, True, "fit ≥ B and engagement ≥ 30")
     assert len(_queued()) == 2  # no run any more: nothing queued again

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from smarketing.agreement.loading import engagement_from
 from smarketing.scoring.engagement import EngagementState, engagement_fold, value_at
 from tests.processes import site
 
@@ -41,7 +42,9 @@ def test_worker_killed_mid_batch_scores_every_event_once(kind: str, tmp_path: Pa
         made.wait_for(lambda: _cursor(made) == last_event, timeout=120)
         # then every contact's stored engagement equals a fold of all its events, each counted once
         text = made.query("SELECT document FROM agreement_agreementversion", ())[0][0]
-        engagement = (json.loads(text) if isinstance(text, str) else text)["engagement"]
+        engagement = engagement_from(
+            (json.loads(text) if isinstance(text, str) else text)["engagement"]
+        )
         events: dict[int, list[tuple[str, dict, float]]] = {}
         for contact_id, kind_, props, occurred in made.query(
             "SELECT contact_id, type, properties, occurred_at FROM tracking_event ORDER BY id", ()

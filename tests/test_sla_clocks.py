@@ -13,10 +13,13 @@ import pytest
 
 from smarketing.contacts.models import Activity
 from smarketing.contacts.services import account_create, contact_create, contact_stage_change
-from smarketing.handoff.clocks import clocks_on_touch, sla_sweep
-from smarketing.handoff.models import ClockKind, ClockState, Handoff, HandoffStep, SlaClock, Team
+from smarketing.handoff.escalation import sla_sweep
+from smarketing.handoff.models import Handoff, HandoffStep, Team
 from smarketing.handoff.services import handoff_accept, handoff_reject, handoffs_route
 from smarketing.notifications.models import Notification
+from smarketing.sla.choices import ClockKind, ClockState
+from smarketing.sla.clocks import clocks_on_touch
+from smarketing.sla.models import SlaClock
 from tests.factories import agreement_signed
 
 pytestmark = pytest.mark.django_db

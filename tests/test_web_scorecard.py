@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from smarketing.agreement.models import AgreementVersion
-from smarketing.handoff.scorecard import month_add
+from smarketing.scorecard.months import month_add
 from tests.scorecard_world import TERMS, YAML, activate, scorecard_people, three_months
 
 pytestmark = pytest.mark.django_db

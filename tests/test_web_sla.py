@@ -9,10 +9,12 @@ from django.test import Client
 
 from smarketing.contacts.models import Activity
 from smarketing.contacts.services import contact_stage_change
-from smarketing.handoff.clocks import sla_sweep
-from smarketing.handoff.models import ClockKind, ClockState, Handoff, SlaClock
+from smarketing.handoff.escalation import sla_sweep
+from smarketing.handoff.models import Handoff
 from smarketing.handoff.services import handoffs_route
 from smarketing.notifications.models import Delivery, DeliveryStatus, Notification
+from smarketing.sla.choices import ClockKind, ClockState
+from smarketing.sla.models import SlaClock
 from tests.handoff_world import cfo, team_world
 
 pytestmark = pytest.mark.django_db

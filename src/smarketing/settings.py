@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "smarketing.capture",
     "smarketing.imports",
     "smarketing.handoff",
+    "smarketing.sla",
 ]
 
 MIDDLEWARE = [

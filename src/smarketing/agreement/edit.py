@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from smarketing.agreement.errors import AgreementErrorCode
 from smarketing.core.errors import DomainError
 
 Step = str | int | tuple[str, str]
@@ -18,7 +19,9 @@ Step = str | int | tuple[str, str]
 
 def _missing(steps: tuple[Step, ...]) -> DomainError:
     return DomainError(
-        f"The agreement has no value at {steps_path(steps)}.", code="no_such_value", field="path"
+        f"The agreement has no value at {steps_path(steps)}.",
+        code=AgreementErrorCode.NO_SUCH_VALUE,
+        field="path",
     )
 
 

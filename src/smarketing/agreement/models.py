@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from smarketing.agreement.document import Agreement
+from smarketing.agreement.loading import agreement_from_document
 
 
 class VersionStatus(models.TextChoices):
@@ -64,6 +69,11 @@ class AgreementVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.number} {self.name} ({self.status})"
+
+    @cached_property
+    def agreement(self) -> Agreement:
+        """The version's agreement as typed objects (what the rest of the product reads)."""
+        return agreement_from_document(self.document)
 
 
 class AgreementApproval(models.Model):

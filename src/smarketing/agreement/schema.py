@@ -5,25 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-GRADES = ("A", "B", "C", "D")
-FIT_FIELDS = {
-    "job_title": "keywords",
-    "sector": "values",
-    "size_band": "values",
-    "country": "values",
-    "annual_revenue": "range",
-}
-EVENT_TYPES = (
-    "page_view",
-    "content_download",
-    "webinar_registered",
-    "webinar_attended",
-    "email_opened",
-    "email_clicked",
-    "form_submitted",
-    "demo_requested",
-    "custom",
+from smarketing.agreement.choices import (
+    FIT_FIELD_MATCH,
+    Disposition,
+    EscalationAction,
+    RoutingKind,
 )
+from smarketing.tracking.choices import EventType
+
+FIT_FIELDS = {str(name): match for name, match in FIT_FIELD_MATCH.items()}
+EVENT_TYPES = tuple(EventType.values)  # one definition: the events tracking records
 
 
 @dataclass(frozen=True)
@@ -69,7 +60,7 @@ EXCLUSIONS = Spec(
         "opted_out": (bool, False),
     }
 )
-DISPOSITIONS = ("nurturing", "disqualified", "back_to_marketing")
+DISPOSITIONS = tuple(Disposition.values)
 REASON = Spec({"code": (str, True), "label": (str, True), "disposition": (str, True)})
 SLA_TERM = Spec(
     {
@@ -96,11 +87,11 @@ SLA = Spec(
         "targets": (dict, False),
     }
 )
-ESCALATION_ACTIONS = ("remind", "notify_manager", "reassign")
+ESCALATION_ACTIONS = tuple(EscalationAction.values)
 ESCALATION_STEP = Spec({"at_percent": (int, True), "action": (str, True)})
 QUOTA = Spec({"persona": (str, False), "mqls_per_month": (int, True)})
 RECALIBRATION = Spec({"months": (int, True)})
-ROUTING_KINDS = ("account_owner", "territory", "round_robin")
+ROUTING_KINDS = tuple(RoutingKind.values)
 ROUTING_RULE = Spec(
     {
         "key": (str, True),

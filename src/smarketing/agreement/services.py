@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from smarketing.agreement.errors import AgreementErrorCode
 from smarketing.agreement.models import AgreementApproval, AgreementVersion, Side, VersionStatus
 from smarketing.agreement.validation import agreement_parse
-from smarketing.core.errors import ConflictError, DomainError
+from smarketing.core.errors import CommonErrorCode, ConflictError, DomainError
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can, user_can
 
@@ -36,7 +37,7 @@ def agreement_draft_update(
     if not changed:
         raise ConflictError(
             "Only a draft without approvals can change: draft a new version.",
-            code="agreement_not_editable",
+            code=AgreementErrorCode.AGREEMENT_NOT_EDITABLE,
         )
     version.refresh_from_db()
     return version
@@ -49,7 +50,7 @@ def _side_of(actor: User) -> str:
         return Side.SALES
     raise DomainError(
         "Only a marketing manager or a sales manager approves the agreement.",
-        code="permission_denied",
+        code=CommonErrorCode.PERMISSION_DENIED,
     )
 
 
@@ -59,7 +60,7 @@ def agreement_approve(*, actor: User, version: AgreementVersion) -> AgreementApp
     if version.status != VersionStatus.DRAFT:
         raise ConflictError(
             f"Version {version.number} is {version.status}: only drafts are approved.",
-            code="agreement_not_draft",
+            code=AgreementErrorCode.AGREEMENT_NOT_DRAFT,
         )
     try:
         with transaction.atomic():
@@ -69,7 +70,8 @@ def agreement_approve(*, actor: User, version: AgreementVersion) -> AgreementApp
                 AgreementVersion.objects.filter(pk=version.pk).update(status=VersionStatus.APPROVED)
     except IntegrityError as exc:
         raise ConflictError(
-            f"The {side} side already approved version {version.number}.", code="already_approved"
+            f"The {side} side already approved version {version.number}.",
+            code=AgreementErrorCode.ALREADY_APPROVED,
         ) from exc
     version.refresh_from_db()
     return approval
@@ -89,7 +91,7 @@ def agreement_activate(*, actor: User, version: AgreementVersion) -> AgreementVe
             raise ConflictError(
                 f"Version {version.number} needs the approval of both sides before it can be "
                 "activated.",
-                code="agreement_not_approved",
+                code=AgreementErrorCode.AGREEMENT_NOT_APPROVED,
             )
     version.refresh_from_db()
     return version

@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 
 from smarketing.agreement import schema
+from smarketing.agreement.choices import GRADES
+from smarketing.agreement.errors import AgreementErrorCode
 from smarketing.agreement.schema import Spec
 from smarketing.core.errors import DomainError
 
@@ -27,7 +29,7 @@ class Problem:
 class AgreementValidationError(DomainError):
     """The document cannot be used; ``problems`` lists every reason."""
 
-    code = "invalid_agreement"
+    code = AgreementErrorCode.INVALID_AGREEMENT
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
@@ -203,7 +205,7 @@ def _engagement(check: Checker, node: yaml.Node) -> None:
 
 def _mql(check: Checker, node: yaml.Node) -> None:
     mql = check.mapping(node, "mql", schema.MQL)
-    if "min_fit" in mql and _plain(mql["min_fit"]) not in schema.GRADES:
+    if "min_fit" in mql and _plain(mql["min_fit"]) not in GRADES:
         check.fail(mql["min_fit"], "mql.min_fit", "must be A, B, C or D")
     if "min_engagement" in mql and _plain(mql["min_engagement"]) < 0:
         check.fail(mql["min_engagement"], "mql.min_engagement", "cannot be negative")
@@ -212,7 +214,7 @@ def _mql(check: Checker, node: yaml.Node) -> None:
         fast = check.mapping(item, path, schema.FAST_TRACK)
         if "event" in fast and _plain(fast["event"]) not in schema.EVENT_TYPES:
             check.fail(fast["event"], f"{path}.event", "unknown event type")
-        if "min_fit" in fast and _plain(fast["min_fit"]) not in schema.GRADES:
+        if "min_fit" in fast and _plain(fast["min_fit"]) not in GRADES:
             check.fail(fast["min_fit"], f"{path}.min_fit", "must be A, B, C or D")
 
 
@@ -299,7 +301,7 @@ def _terms(check: Checker, top: dict[str, yaml.Node], personas: set[Any]) -> Non
                 _number(check, fields, "follow_ups", 0, 20)
                 _number(check, fields, "follow_up_days", 1, 90)
                 for path, node in fields.items():
-                    if path.endswith(".min_fit") and _plain(node) not in schema.GRADES:
+                    if path.endswith(".min_fit") and _plain(node) not in GRADES:
                         check.fail(node, path, "must be A, B, C or D")
                     if path.endswith(".persona") and _plain(node) not in personas:
                         check.fail(node, path, "is not a persona of fit.personas")

@@ -8,7 +8,7 @@ from ninja.errors import HttpError, ValidationError
 
 from smarketing.api import events, handoffs
 from smarketing.api.auth import Refusal
-from smarketing.api.errors import error_response
+from smarketing.api.errors import ApiErrorCode, error_response
 from smarketing.core.errors import DomainError
 
 api = NinjaAPI(
@@ -36,9 +36,9 @@ def _refusal(request: HttpRequest, exc: Refusal) -> HttpResponse:
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # django-ninja raises it (400) for a body that is not JSON
     if exc.status_code == 400:
-        error = DomainError("The body is not valid JSON.", code="malformed_json")
+        error = DomainError("The body is not valid JSON.", code=ApiErrorCode.MALFORMED_JSON)
     else:
-        error = DomainError(str(exc), code="http_error")
+        error = DomainError(str(exc), code=ApiErrorCode.HTTP_ERROR)
     error.status = exc.status_code
     return error_response(error)
 
@@ -50,5 +50,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     # ("query", "limit") names the parameter; ("body", "payload", "code") the body's field
     field = ".".join(loc[2:] if loc[:1] == ["body"] else loc[1:]) or None
     return error_response(
-        DomainError(first.get("msg", "Invalid request."), code="invalid_request", field=field)
+        DomainError(
+            first.get("msg", "Invalid request."), code=ApiErrorCode.INVALID_REQUEST, field=field
+        )
     )

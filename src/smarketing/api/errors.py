@@ -6,7 +6,16 @@ import orjson
 from django.http import HttpResponse
 from ninja import Schema
 
-from smarketing.core.errors import DomainError
+from smarketing.core.errors import DomainError, ErrorCode
+
+
+class ApiErrorCode(ErrorCode):
+    """Why the API refused a request it could not read."""
+
+    BODY_TOO_LARGE = "body_too_large"
+    HTTP_ERROR = "http_error"
+    INVALID_REQUEST = "invalid_request"
+    MALFORMED_JSON = "malformed_json"
 
 
 class ErrorOut(Schema):

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from smarketing.api.auth import TokenBearer
-from smarketing.api.errors import ErrorOut, error_response
+from smarketing.api.errors import ApiErrorCode, ErrorOut, error_response
 from smarketing.capture.ingest import MAX_BODY_BYTES, TooLarge, events_ingest
 from smarketing.capture.models import ApiToken, Scope
 
@@ -119,7 +119,9 @@ def events_post(request: HttpRequest) -> HttpResponse:
     length = int(request.headers.get("Content-Length") or 0)
     if length > MAX_BODY_BYTES:
         return error_response(
-            TooLarge("The body is over 2 MB: send smaller batches.", code="body_too_large")
+            TooLarge(
+                "The body is over 2 MB: send smaller batches.", code=ApiErrorCode.BODY_TOO_LARGE
+            )
         )
     ingested = events_ingest(
         token=token, key=request.headers.get("Idempotency-Key", ""), body=request.body

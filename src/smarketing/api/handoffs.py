@@ -15,13 +15,13 @@ from ninja import Field, Path, Query, Router, Schema
 from smarketing.api.auth import TokenBearer
 from smarketing.api.errors import ErrorOut
 from smarketing.capture.models import ApiToken, Scope
-from smarketing.core.errors import NotFoundError, PermissionDeniedError
+from smarketing.core.errors import PermissionDeniedError
 from smarketing.handoff.models import Handoff
 from smarketing.handoff.selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     handoff_list_page,
-    handoffs_visible,
+    handoff_visible_get,
     reasons_active,
 )
 from smarketing.handoff.services import handoff_accept, handoff_reject
@@ -127,10 +127,7 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _visible(user: User, handoff_id: int) -> Handoff:
-    handoff = handoffs_visible(user=user).select_related("version").filter(pk=handoff_id).first()
-    if handoff is None:
-        raise NotFoundError("No such hand-off, or not one you may see.")
-    return handoff
+    return handoff_visible_get(user=user, handoff_id=handoff_id)
 
 
 def _assignee_id(user: User, assignee: str | None) -> int | None:
@@ -245,7 +242,6 @@ def reasons_get(request: HttpRequest) -> dict[str, Any]:
     return {
         "version": version.number if version else None,
         "reasons": [
-            {"code": r["code"], "label": r["label"], "disposition": r["disposition"]}
-            for r in reasons
+            {"code": r.code, "label": r.label, "disposition": str(r.disposition)} for r in reasons
         ],
     }

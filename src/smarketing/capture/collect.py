@@ -13,35 +13,47 @@ from typing import Any
 import orjson
 from django.utils import timezone
 
+from smarketing.capture.errors import CaptureErrorCode
 from smarketing.capture.models import Site
 from smarketing.core.errors import DomainError
+from smarketing.tracking.choices import EventType
 from smarketing.tracking.services import AppendResult, EventIn, events_append
 
 MAX_BODY = 64 * 1024
 MAX_EVENTS = 50
 MAX_AGE_MS = 3_600_000
-TRACKER_TYPES = {"page_view", "custom"}
+TRACKER_TYPES = {EventType.PAGE_VIEW, EventType.CUSTOM}
 
 
 def _visitor(value: Any) -> str:
     if not isinstance(value, str) or not 8 <= len(value) <= 64 or not value.isascii():
-        raise DomainError("visitor must be 8 to 64 ASCII characters.", code="invalid_visitor")
+        raise DomainError(
+            "visitor must be 8 to 64 ASCII characters.", code=CaptureErrorCode.INVALID_VISITOR
+        )
     return value
 
 
 def tracker_parse(body: bytes) -> tuple[str, str, list[dict[str, Any]]]:
     """(site key, visitor id, raw events) of a tracker request; raise ``DomainError``."""
     if len(body) > MAX_BODY:
-        raise DomainError("The tracker sends at most 64 KB at once.", code="body_too_large")
+        raise DomainError(
+            "The tracker sends at most 64 KB at once.", code=CaptureErrorCode.BODY_TOO_LARGE
+        )
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise DomainError("The body is not valid JSON.", code="malformed_json") from exc
+        raise DomainError(
+            "The body is not valid JSON.", code=CaptureErrorCode.MALFORMED_JSON
+        ) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
-        raise DomainError("Expected {site, visitor, events: [...]}.", code="invalid_batch")
+        raise DomainError(
+            "Expected {site, visitor, events: [...]}.", code=CaptureErrorCode.INVALID_BATCH
+        )
     events = payload["events"]
     if not 1 <= len(events) <= MAX_EVENTS:
-        raise DomainError(f"Send 1 to {MAX_EVENTS} events at once.", code="invalid_batch")
+        raise DomainError(
+            f"Send 1 to {MAX_EVENTS} events at once.", code=CaptureErrorCode.INVALID_BATCH
+        )
     return str(payload.get("site", "")), _visitor(payload.get("visitor")), events
 
 

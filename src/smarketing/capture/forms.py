@@ -17,15 +17,17 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from smarketing.capture.errors import CaptureErrorCode
 from smarketing.capture.models import Form, FormField, FormSubmission, Site
 from smarketing.contacts.choices import ConsentState, ContactSource
 from smarketing.contacts.models import Account, Contact
 from smarketing.contacts.services import account_create, contact_create, contact_update
 from smarketing.contacts.services.contacts import email_clean
-from smarketing.core.errors import DomainError
+from smarketing.core.errors import CommonErrorCode, DomainError
 from smarketing.core.text import FREE_MAIL_DOMAINS, email_normalize
 from smarketing.jobs.durable import job_enqueue
 from smarketing.scoring.tasks import contact_rescore_task
+from smarketing.tracking.choices import EventType
 from smarketing.tracking.services import EventIn, events_append, visitor_identify
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
@@ -38,7 +40,7 @@ PROFILE = ("first_name", "last_name", "job_title", "phone")
 class FormInvalid(DomainError):
     """Answers that cannot be saved; ``errors`` maps each field to its message."""
 
-    code = "invalid_form"
+    code = CaptureErrorCode.INVALID_FORM
 
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
@@ -61,13 +63,17 @@ def form_create(
     """Define a form; the e-mail field is always asked and required."""
     ensure_can(actor, Capability.MANAGE_INTEGRATIONS)
     if not name.strip():
-        raise DomainError("Give the form a name.", code="required", field="name")
+        raise DomainError("Give the form a name.", code=CommonErrorCode.REQUIRED, field="name")
     unknown = sorted(set(fields) - set(FormField.values))
     if unknown:
-        raise DomainError(f"Unknown field {unknown[0]!r}.", code="invalid_field", field="fields")
+        raise DomainError(
+            f"Unknown field {unknown[0]!r}.", code=CaptureErrorCode.INVALID_FIELD, field="fields"
+        )
     if consent_required and not consent_text.strip():
         raise DomainError(
-            "A required consent box needs its text.", code="required", field="consent_text"
+            "A required consent box needs its text.",
+            code=CommonErrorCode.REQUIRED,
+            field="consent_text",
         )
     ordered = ["email", *[f for f in FormField.values if f in fields and f != "email"]]
     return Form.objects.create(
@@ -168,7 +174,10 @@ def form_submit(*, form: Form, answers: Answers, now: datetime | None = None) ->
             submitted_at=when,
         )
         properties = {"form": form.key, **submission.utm}
-        kinds = ["form_submitted", *(["demo_requested"] if form.demo_request else [])]
+        kinds = [
+            EventType.FORM_SUBMITTED,
+            *([EventType.DEMO_REQUESTED] if form.demo_request else []),
+        ]
         events_append(
             events=[
                 EventIn(type=kind, occurred_at=when, contact_id=contact.pk, properties=properties)

@@ -17,6 +17,7 @@ import orjson
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from smarketing.capture.errors import CaptureErrorCode
 from smarketing.capture.models import ApiToken, IdempotentRequest
 from smarketing.core.errors import ConflictError, DomainError
 from smarketing.tracking.services import (
@@ -61,11 +62,16 @@ class Ingested:
 
 def _parse_event(index: int, raw: Any) -> tuple[EventIn | None, EventOutcome | None]:
     if not isinstance(raw, dict):
-        return None, EventOutcome(index, False, "invalid_event", "An event is a JSON object.")
+        return None, EventOutcome(
+            index, False, CaptureErrorCode.INVALID_EVENT, "An event is a JSON object."
+        )
     unknown = sorted(set(raw) - set(TYPES))
     if unknown:
         return None, EventOutcome(
-            index, False, "unknown_field", f"Unknown field {unknown[0]!r} (see docs/api.md)."
+            index,
+            False,
+            CaptureErrorCode.UNKNOWN_FIELD,
+            f"Unknown field {unknown[0]!r} (see docs/api.md).",
         )
     for name, expected in TYPES.items():
         value = raw.get(name)
@@ -73,10 +79,14 @@ def _parse_event(index: int, raw: Any) -> tuple[EventIn | None, EventOutcome | N
             not isinstance(value, expected) or (expected is int and isinstance(value, bool))
         ):
             kind = {str: "text", int: "a whole number", dict: "an object"}[expected]  # type: ignore[index]
-            return None, EventOutcome(index, False, "invalid_field", f"{name} must be {kind}.")
+            return None, EventOutcome(
+                index, False, CaptureErrorCode.INVALID_FIELD, f"{name} must be {kind}."
+            )
     if not raw.get("type") or not raw.get("occurred_at"):
         missing = "type" if not raw.get("type") else "occurred_at"
-        return None, EventOutcome(index, False, "missing_field", f"{missing} is required.")
+        return None, EventOutcome(
+            index, False, CaptureErrorCode.MISSING_FIELD, f"{missing} is required."
+        )
     try:
         occurred = datetime.fromisoformat(raw["occurred_at"])
     except ValueError:
@@ -88,7 +98,10 @@ def _parse_event(index: int, raw: Any) -> tuple[EventIn | None, EventOutcome | N
         )
     if raw.get("external_id") and not raw.get("external_source"):
         return None, EventOutcome(
-            index, False, "missing_field", "external_source names the system of external_id."
+            index,
+            False,
+            CaptureErrorCode.MISSING_FIELD,
+            "external_source names the system of external_id.",
         )
     return (
         EventIn(
@@ -108,27 +121,35 @@ def _parse_event(index: int, raw: Any) -> tuple[EventIn | None, EventOutcome | N
 def batch_parse(body: bytes) -> tuple[str, list[tuple[int, Any]]]:
     """The batch's source and its raw events with their index; raise ``BatchError``."""
     if len(body) > MAX_BODY_BYTES:
-        raise TooLarge("The body is over 2 MB: send smaller batches.", code="body_too_large")
+        raise TooLarge(
+            "The body is over 2 MB: send smaller batches.", code=CaptureErrorCode.BODY_TOO_LARGE
+        )
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise BatchError(f"The body is not valid JSON ({exc}).", code="malformed_json") from exc
+        raise BatchError(
+            f"The body is not valid JSON ({exc}).", code=CaptureErrorCode.MALFORMED_JSON
+        ) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BatchError(
             'The body is an object with a list of events: {"events": [...]}.',
-            code="invalid_batch",
+            code=CaptureErrorCode.INVALID_BATCH,
             field="events",
         )
     extra = sorted(set(payload) - {"events", "source"})
     if extra:
-        raise BatchError(f"Unknown field {extra[0]!r}.", code="unknown_field", field=extra[0])
+        raise BatchError(
+            f"Unknown field {extra[0]!r}.", code=CaptureErrorCode.UNKNOWN_FIELD, field=extra[0]
+        )
     events = payload["events"]
     if not events:
-        raise BatchError("The batch has no event.", code="empty_batch", field="events")
+        raise BatchError(
+            "The batch has no event.", code=CaptureErrorCode.EMPTY_BATCH, field="events"
+        )
     if len(events) > MAX_BATCH:
         raise BatchError(
             f"A batch holds at most {MAX_BATCH} events; this one has {len(events)}.",
-            code="batch_too_large",
+            code=CaptureErrorCode.BATCH_TOO_LARGE,
             field="events",
         )
     source = payload.get("source")
@@ -136,7 +157,9 @@ def batch_parse(body: bytes) -> tuple[str, list[tuple[int, Any]]]:
         source = "api"
     if not isinstance(source, str) or not 1 <= len(source) <= 32:
         raise BatchError(
-            "source is a text of 1 to 32 characters.", code="invalid_field", field="source"
+            "source is a text of 1 to 32 characters.",
+            code=CaptureErrorCode.INVALID_FIELD,
+            field="source",
         )
     return source, list(enumerate(events))
 
@@ -148,7 +171,7 @@ def events_ingest(
     if not key or len(key) > MAX_KEY:
         raise BatchError(
             f"Send an Idempotency-Key header (1 to {MAX_KEY} characters) with each batch.",
-            code="idempotency_key_required",
+            code=CaptureErrorCode.IDEMPOTENCY_KEY_REQUIRED,
             field="Idempotency-Key",
         )
     body_hash = hashlib.sha256(body).hexdigest()
@@ -194,7 +217,7 @@ def _earlier(token: ApiToken, key: str, body_hash: str) -> Ingested | None:
     if record.body_hash != body_hash:
         raise ConflictError(
             "This Idempotency-Key was used with a different body: use a new key for a new batch.",
-            code="idempotency_key_reused",
+            code=CaptureErrorCode.IDEMPOTENCY_KEY_REUSED,
             field="Idempotency-Key",
         )
     return Ingested(record.response, replayed=True, status=record.status_code)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from smarketing.capture.errors import CaptureErrorCode
 from smarketing.capture.models import RateWindow
 from smarketing.core.errors import DomainError
 
@@ -18,7 +19,7 @@ from smarketing.core.errors import DomainError
 class RateLimited(DomainError):
     """Too many requests in the current window."""
 
-    code = "rate_limited"
+    code = CaptureErrorCode.RATE_LIMITED
     status = 429
 
 

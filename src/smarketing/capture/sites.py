@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 
+from smarketing.capture.errors import CaptureErrorCode
 from smarketing.capture.models import Site
-from smarketing.core.errors import DomainError, PermissionDeniedError
+from smarketing.core.errors import CommonErrorCode, DomainError, PermissionDeniedError
 from smarketing.core.text import origin_normalize
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
@@ -22,14 +23,14 @@ def origins_clean(raw: str | list[str]) -> list[str]:
         if not origin:
             raise DomainError(
                 f"{item!r} is not an origin: write scheme and host, e.g. https://www.acme.fr",
-                code="invalid_origin",
+                code=CaptureErrorCode.INVALID_ORIGIN,
                 field="allowed_origins",
             )
         origins.append(origin)
     if not origins:
         raise DomainError(
             "Give at least one origin (e.g. https://www.acme.fr).",
-            code="required",
+            code=CommonErrorCode.REQUIRED,
             field="allowed_origins",
         )
     return sorted(set(origins))
@@ -41,7 +42,7 @@ def site_create(
     """Register a website; its public key goes in the tracker snippet."""
     ensure_can(actor, Capability.MANAGE_INTEGRATIONS)
     if not name.strip():
-        raise DomainError("Give the site a name.", code="required", field="name")
+        raise DomainError("Give the site a name.", code=CommonErrorCode.REQUIRED, field="name")
     return Site.objects.create(
         name=name.strip()[:100],
         key=f"pk_{secrets.token_hex(12)}",
@@ -56,11 +57,11 @@ def site_for(key: str, origin: str) -> Site:
     site = Site.objects.filter(key=key, revoked_at__isnull=True).first() if key else None
     if site is None:
         raise PermissionDeniedError(
-            "Unknown or disabled site key.", code="invalid_site_key", field="site"
+            "Unknown or disabled site key.", code=CaptureErrorCode.INVALID_SITE_KEY, field="site"
         )
     if origin_normalize(origin) not in site.allowed_origins:
         raise PermissionDeniedError(
             f"The origin {origin or '(none)'} is not allowed for this site.",
-            code="origin_not_allowed",
+            code=CaptureErrorCode.ORIGIN_NOT_ALLOWED,
         )
     return site

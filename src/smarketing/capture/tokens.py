@@ -14,8 +14,9 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from smarketing.capture.errors import CaptureErrorCode
 from smarketing.capture.models import ApiToken, Scope
-from smarketing.core.errors import DomainError, NotFoundError
+from smarketing.core.errors import CommonErrorCode, DomainError, NotFoundError
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can, user_can
 
@@ -47,16 +48,20 @@ def token_create(*, actor: User, name: str, scopes: list[str]) -> tuple[ApiToken
         if set(scopes) - {Scope.HANDOFFS}:
             raise DomainError(
                 f"Your token may only have the {Scope.HANDOFFS} scope.",
-                code="invalid_scope",
+                code=CaptureErrorCode.INVALID_SCOPE,
                 field="scopes",
             )
     name = name.strip()
     if not name:
-        raise DomainError("Give the token a name (what uses it).", code="required", field="name")
+        raise DomainError(
+            "Give the token a name (what uses it).", code=CommonErrorCode.REQUIRED, field="name"
+        )
     unknown = sorted(set(scopes) - set(Scope.values))
     if unknown or not scopes:
         raise DomainError(
-            f"Choose scopes among {', '.join(Scope.values)}.", code="invalid_scope", field="scopes"
+            f"Choose scopes among {', '.join(Scope.values)}.",
+            code=CaptureErrorCode.INVALID_SCOPE,
+            field="scopes",
         )
     prefix = secrets.token_hex(4)
     raw = f"smk_{prefix}_{secrets.token_urlsafe(24)}"
@@ -89,17 +94,20 @@ def token_authenticate(header: str, *, scope: str) -> ApiToken:
     kind, _, raw = header.partition(" ")
     if kind.lower() != "bearer" or not raw.strip():
         raise TokenError(
-            "Send the API token as 'Authorization: Bearer smk_…'.", code="missing_token"
+            "Send the API token as 'Authorization: Bearer smk_…'.",
+            code=CaptureErrorCode.MISSING_TOKEN,
         )
     raw = raw.strip()
     parts = raw.split("_")
     token = ApiToken.objects.filter(prefix=parts[1]).first() if len(parts) >= 3 else None
     if token is None or not hmac.compare_digest(token.key_hash, _hash(raw)):
-        raise TokenError("This API token is not valid.", code="invalid_token")
+        raise TokenError("This API token is not valid.", code=CaptureErrorCode.INVALID_TOKEN)
     if token.revoked_at is not None:
-        raise TokenError("This API token was revoked.", code="token_revoked")
+        raise TokenError("This API token was revoked.", code=CaptureErrorCode.TOKEN_REVOKED)
     if scope not in token.scopes:
-        raise ScopeError(f"This API token may not {scope}.", code="insufficient_scope")
+        raise ScopeError(
+            f"This API token may not {scope}.", code=CaptureErrorCode.INSUFFICIENT_SCOPE
+        )
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

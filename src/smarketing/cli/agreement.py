@@ -48,12 +48,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _version(number: int):  # type: ignore[no-untyped-def]
-    from smarketing.agreement.models import AgreementVersion
+    from smarketing.agreement.selectors import version_by_number
+    from smarketing.core.errors import NotFoundError
 
-    version = AgreementVersion.objects.filter(number=number).first()
-    if version is None:
-        raise CommandError(f"there is no agreement version {number}")
-    return version
+    try:
+        return version_by_number(number)
+    except NotFoundError as exc:
+        raise CommandError(f"there is no agreement version {number}") from exc
 
 
 def _read(path: Path) -> str:
@@ -64,9 +65,9 @@ def _read(path: Path) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from smarketing.agreement.models import AgreementVersion
+    from smarketing.agreement.selectors import versions_all
 
-    versions = AgreementVersion.objects.prefetch_related("approvals__user")
+    versions = versions_all()
     if not versions:
         print("No agreement version yet: draft one in the web app (Agreement → New draft).")
     for version in versions:
@@ -86,43 +87,44 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from smarketing.agreement.diff import agreement_diff
+    from smarketing.agreement.selectors import versions_diff
 
-    lines = agreement_diff(_version(args.old).document, _version(args.new).document)
+    lines = versions_diff(_version(args.old), _version(args.new))
     print("\n".join(lines) if lines else "The two versions say the same thing.")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    from smarketing.agreement.validation import AgreementValidationError, agreement_parse
+    from smarketing.agreement.selectors import agreement_check
+    from smarketing.agreement.validation import AgreementValidationError
 
     try:
-        document = agreement_parse(_read(args.file))
+        agreement = agreement_check(_read(args.file))
     except AgreementValidationError as exc:
         for problem in exc.problems:
             print(f"{args.file}:{problem}", file=sys.stderr)
         return 1
-    print(f"{args.file}: valid ({document['name']}).")
+    print(f"{args.file}: valid ({agreement.name}).")
     return 0
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from smarketing.agreement.models import AgreementVersion, VersionStatus
-    from smarketing.agreement.validation import AgreementValidationError, agreement_parse
+    from smarketing.agreement.selectors import active_version, agreement_check
+    from smarketing.agreement.validation import AgreementValidationError
     from smarketing.scoring.backtest import agreement_preview
 
     if not 1 <= args.months <= 24:
         raise CommandError("--months must be between 1 and 24")
     try:
-        draft = agreement_parse(_read(args.file))
+        draft = agreement_check(_read(args.file))
     except AgreementValidationError as exc:
         for problem in exc.problems:
             print(f"{args.file}:{problem}", file=sys.stderr)
         return 1
-    active = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+    active = active_version()
     preview = agreement_preview(
         draft=draft,
-        active=active.document if active else None,
+        active=active.agreement if active else None,
         draft_label=args.file.name,
         active_label=f"v{active.number}" if active else "",
         months=args.months,

@@ -32,20 +32,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     django_start()
     database_check(migrated=True)
-    from smarketing.agreement.models import AgreementVersion, VersionStatus
-    from smarketing.scoring.models import RescoreRun
+    from smarketing.agreement.selectors import active_version, version_by_number
+    from smarketing.core.errors import NotFoundError
     from smarketing.scoring.rescore import rescore_resume, rescore_run, rescore_start
+    from smarketing.scoring.selectors import rescore_last
 
-    versions = AgreementVersion.objects.all()
     if args.version is None:
-        version = versions.filter(status=VersionStatus.ACTIVE).first()
+        version = active_version()
         if version is None:
             raise CommandError("no agreement version is active: activate one, or give --version")
     else:
-        version = versions.filter(number=args.version).first()
-        if version is None:
-            raise CommandError(f"there is no agreement version {args.version}")
-    latest = RescoreRun.objects.filter(version=version).first()
+        try:
+            version = version_by_number(args.version)
+        except NotFoundError as exc:
+            raise CommandError(f"there is no agreement version {args.version}") from exc
+    latest = rescore_last(version=version)
     if latest is not None and latest.status in ("running", "failed"):
         run = rescore_resume(latest)
         print(f"Resuming the rescore of version {version.number} at {run.percent} %.")

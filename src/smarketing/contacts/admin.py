@@ -12,6 +12,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from smarketing.contacts.choices import TransitionSource
+from smarketing.contacts.judged import (
+    ACCOUNT_FIELDS_JUDGED,
+    CONTACT_FIELDS_JUDGED,
+)
 from smarketing.contacts.models import (
     Account,
     Activity,
@@ -22,11 +26,7 @@ from smarketing.contacts.models import (
     StageTransition,
 )
 from smarketing.contacts.services.contacts import email_clean
-from smarketing.contacts.signals import (
-    ACCOUNT_FIELDS_JUDGED,
-    CONTACT_FIELDS_JUDGED,
-    profile_changed,
-)
+from smarketing.contacts.services.profiles import profile_change_record
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
 from smarketing.users.models import User
@@ -63,7 +63,7 @@ class AccountAdmin(BigTableAdmin):
         super().save_model(request, obj, form, change)
         if change and ACCOUNT_FIELDS_JUDGED.intersection(form.changed_data):
             contacts = list(obj.contacts.values_list("id", flat=True))
-            profile_changed.send(sender=Account, contact_ids=contacts)
+            profile_change_record(contact_ids=contacts)
 
 
 class ContactAdminForm(ModelForm):
@@ -113,7 +113,7 @@ class ContactAdmin(BigTableAdmin):
                 source=TransitionSource.MANUAL,
             )
         if change and CONTACT_FIELDS_JUDGED.intersection(form.changed_data):
-            profile_changed.send(sender=Contact, contact_ids=[obj.pk])
+            profile_change_record(contact_ids=[obj.pk])
 
 
 @admin.register(ContactExternalId)

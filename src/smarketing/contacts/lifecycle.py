@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from smarketing.contacts.choices import LifecycleStage as S
+from smarketing.contacts.errors import ContactsErrorCode
 from smarketing.core.errors import DomainError
 
 FORWARD: tuple[S, ...] = (S.SUBSCRIBER, S.LEAD, S.MQL, S.SAL, S.SQL, S.OPPORTUNITY, S.CUSTOMER)
@@ -44,7 +45,7 @@ class Move:
 class StageChangeError(DomainError):
     """A stage change the lifecycle table or the actor's role does not allow."""
 
-    code = "stage_transition_forbidden"
+    code = ContactsErrorCode.STAGE_TRANSITION_FORBIDDEN
 
 
 def rule_for(from_stage: str, to_stage: str) -> Move | None:
@@ -86,7 +87,7 @@ def check_move(from_stage: str, to_stage: str, *, actor_is_manager: bool) -> Mov
         if from_stage == to_stage:
             raise StageChangeError(
                 f"The contact is already at stage {to_stage}.",
-                code="stage_unchanged",
+                code=ContactsErrorCode.STAGE_UNCHANGED,
                 field="stage",
             )
         raise StageChangeError(
@@ -95,7 +96,7 @@ def check_move(from_stage: str, to_stage: str, *, actor_is_manager: bool) -> Mov
     if move.manager_only and not actor_is_manager:
         raise StageChangeError(
             f"Only a manager can move a contact from {from_stage} to {to_stage}.",
-            code="stage_transition_requires_manager",
+            code=ContactsErrorCode.STAGE_TRANSITION_REQUIRES_MANAGER,
             field="stage",
         )
     return move

@@ -332,3 +332,38 @@ class StageTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage or '∅'} → {self.to_stage} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class ProfileChange(models.Model):
+    """A change of what fit and exclusions read, recorded in the transaction of the change.
+
+    Written by every path that changes a judged field (``contacts.judged``): the services, the
+    admin, imports. The scoring worker consumes these rows in order, as it consumes events: it
+    judges the contacts again and sets ``consumed_at``. While another version is being rescored,
+    it records a new change due at ``not_before`` to judge them once more after the run.
+    Consumed rows are kept a week (what was judged again, and when), then deleted.
+    """
+
+    contact_ids = models.JSONField(_("contacts"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    not_before = models.DateTimeField(_("judged from"), default=timezone.now)
+    consumed_at = models.DateTimeField(_("judged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("profile change")
+        verbose_name_plural = _("profile changes")
+        indexes = [
+            models.Index(
+                fields=["not_before", "id"],
+                name="profile_change_due",
+                condition=Q(consumed_at=None),
+            ),
+            models.Index(
+                fields=["consumed_at"],
+                name="profile_change_consumed",
+                condition=Q(consumed_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{len(self.contact_ids)} contacts @ {self.recorded_at:%Y-%m-%d %H:%M}"

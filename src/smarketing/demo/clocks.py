@@ -8,15 +8,17 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from smarketing.contacts.models import Activity
-from smarketing.handoff.clocks import (
+from smarketing.handoff.choices import HandoffStatus
+from smarketing.handoff.escalation import calendar_of
+from smarketing.handoff.models import Handoff
+from smarketing.sla.clocks import (
     TOUCHES,
-    calendar_of,
     clocks_mark,
     clocks_on_answer,
     clocks_on_touch,
     clocks_start,
 )
-from smarketing.handoff.models import Handoff, HandoffStatus, SlaClock
+from smarketing.sla.models import SlaClock
 from smarketing.sla.workhours import BusinessCalendar
 
 if TYPE_CHECKING:
@@ -39,12 +41,19 @@ def clocks_step(ctx: Context) -> None:
     calendars: dict[int | None, BusinessCalendar] = {}
     contacts: dict[int, Handoff] = {}
     for handoff in recent:
-        terms = {t["key"]: t for t in (handoff.version.document.get("sla") or {}).get("terms", [])}
+        sla = handoff.version.agreement.sla
         if handoff.team_id not in calendars:
             calendars[handoff.team_id] = calendar_of(handoff.team)
-        clocks_start(handoff, terms.get(handoff.sla_term), calendars[handoff.team_id])
+        clocks_start(
+            handoff_id=handoff.pk,
+            contact_id=handoff.contact_id,
+            started_at=handoff.created_at,
+            term=sla.term(handoff.sla_term),
+            sla=sla,
+            calendar=calendars[handoff.team_id],
+        )
         if handoff.status == HandoffStatus.ACCEPTED and handoff.decided_at is not None:
-            clocks_on_answer(handoff, accepted=True, when=handoff.decided_at)
+            clocks_on_answer(handoff_id=handoff.pk, accepted=True, when=handoff.decided_at)
         contacts[handoff.contact_id] = handoff
     touches = Activity.objects.filter(
         contact_id__in=list(contacts), kind__in=TOUCHES, occurred_at__lte=ctx.now

@@ -7,11 +7,11 @@ import random
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from smarketing.agreement.document import Agreement, FitRules, Routing
 from smarketing.demo import data
 from smarketing.handoff.models import Absence, Team
 from smarketing.handoff.reps import reps_now
@@ -47,8 +47,8 @@ class Desk:
 
     rng: random.Random
     start: datetime
-    routing: dict[str, Any]
-    fit_rules: dict[str, Any]
+    routing: Routing
+    fit_rules: FitRules
     teams: dict[str, Team]
     reps: dict[int, Rep]
     away: dict[int, set[date]]
@@ -59,7 +59,7 @@ class Desk:
     fits: dict[Profile, Fit] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, rng: random.Random, start: datetime, document: dict[str, Any]) -> Desk:
+    def open(cls, rng: random.Random, start: datetime, agreement: Agreement) -> Desk:
         """The desk at the start of the demo year, from the teams and absences in the database."""
         away: dict[int, set[date]] = {}
         for user_id, first, last in Absence.objects.values_list("user_id", "starts_on", "ends_on"):
@@ -69,8 +69,8 @@ class Desk:
         return cls(
             rng=rng,
             start=start,
-            routing=document["routing"],
-            fit_rules=document["fit"],
+            routing=agreement.routing or Routing(),
+            fit_rules=agreement.fit,
             teams={team.key: team for team in Team.objects.all()},
             reps=reps_now(start),  # no hand-off yet: nobody is loaded
             away=away,

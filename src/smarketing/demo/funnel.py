@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from smarketing.tracking.choices import EventType
+
 Step = tuple[str, datetime]
 
 
@@ -107,29 +109,37 @@ def behaviour(rng: random.Random, trip: Journey, now: datetime) -> list[Behaviou
 
     for _ in range(rng.randint(1, 4)):
         events.append(
-            ("page_view", around(created + timedelta(days=20), 20), {"path": rng.choice(PAGES)})
+            (
+                EventType.PAGE_VIEW,
+                around(created + timedelta(days=20), 20),
+                {"path": rng.choice(PAGES)},
+            )
         )
     if rng.random() < 0.4:
         events.append(
             (
-                "content_download",
+                EventType.CONTENT_DOWNLOAD,
                 around(created + timedelta(days=30), 30),
                 {"content": rng.choice(["guide-cloture", "livre-blanc-tresorerie"])},
             )
         )
     if rng.random() < 0.25:
         events.append(
-            ("email_clicked", around(created + timedelta(days=60), 60), {"campaign": "newsletter"})
+            (
+                EventType.EMAIL_CLICKED,
+                around(created + timedelta(days=60), 60),
+                {"campaign": "newsletter"},
+            )
         )
     mql_at = next((at for stage, at in trip.path if stage == "mql"), None)
     if mql_at is not None:
         for _ in range(rng.randint(2, 4)):
-            events.append(("page_view", around(mql_at, 10), {"path": "/tarifs"}))
+            events.append((EventType.PAGE_VIEW, around(mql_at, 10), {"path": "/tarifs"}))
         if rng.random() < 0.5:
             events.append(("webinar_registered", around(mql_at, 20), {"webinar": "demo-live"}))
             events.append(("webinar_attended", around(mql_at, 5), {"webinar": "demo-live"}))
         else:
-            events.append(("demo_requested", around(mql_at, 0.5), {"form": "demande-demo"}))
+            events.append((EventType.DEMO_REQUESTED, around(mql_at, 0.5), {"form": "demande-demo"}))
     if reached & {"sql", "opportunity"}:
-        events.append(("form_submitted", around(trip.path[-1][1], 15), {"form": "contact"}))
+        events.append((EventType.FORM_SUBMITTED, around(trip.path[-1][1], 15), {"form": "contact"}))
     return [event for event in events if event[1] < now]

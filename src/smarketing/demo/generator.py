@@ -26,6 +26,7 @@ from smarketing.demo import data
 from smarketing.demo.absences import absences_step
 from smarketing.demo.agreement_text import DEMO_AGREEMENT
 from smarketing.demo.clocks import clocks_step
+from smarketing.demo.errors import DemoErrorCode
 from smarketing.demo.funnel import behaviour, journey
 from smarketing.demo.handoffs import handoffs_step
 from smarketing.handoff.models import Team
@@ -324,11 +325,13 @@ def generate(
 ) -> DemoSummary:
     """Fill an empty database with the demo company; the same seed and day give the same data."""
     if contacts < 1:
-        raise DomainError("Ask for at least one contact.", code="invalid_size", field="contacts")
+        raise DomainError(
+            "Ask for at least one contact.", code=DemoErrorCode.INVALID_SIZE, field="contacts"
+        )
     if Contact.objects.exists() or User.objects.exists():
         raise DomainError(
             "The database already holds data: demo data goes in an empty one.",
-            code="demo_data_exists",
+            code=DemoErrorCode.DEMO_DATA_EXISTS,
         )
     day = today or datetime.now(UTC).date()
     ctx = Context(

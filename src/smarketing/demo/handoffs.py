@@ -24,15 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.document import SlaTerm
+from smarketing.agreement.models import AgreementVersion
+from smarketing.agreement.selectors import active_version
 from smarketing.contacts.choices import LifecycleStage
 from smarketing.contacts.models import Activity, Contact, Deal, StageTransition
 from smarketing.core.bulk import next_id, rows_insert, rows_update, sequences_reset
 from smarketing.demo import data
 from smarketing.demo.desk import HOUR, Desk
-from smarketing.handoff.models import Handoff, HandoffStatus, HandoffStep
+from smarketing.handoff.choices import HandoffStatus, HandoffStepKind
+from smarketing.handoff.models import Handoff, HandoffStep
 from smarketing.handoff.routing import Lead
-from smarketing.handoff.services import sla_term
 from smarketing.scoring.fit import Profile
 from smarketing.sla.workhours import BusinessCalendar
 
@@ -172,7 +174,7 @@ class Case:
     id: int
     contact_id: int
     created: datetime
-    term: dict[str, Any] | None
+    term: SlaTerm | None
     calendar: BusinessCalendar
     after: Step | None  # the history step after the answer
     limit: datetime  # the answer comes before it: the next step, or the demo's end
@@ -182,8 +184,8 @@ class Case:
 
     def __post_init__(self) -> None:
         if self.term is not None:
-            self.accept_due = self.due(float(self.term["accept_hours"]) * HOUR)
-            self.touch_due = self.due(float(self.term["first_touch_hours"]) * HOUR)
+            self.accept_due = self.due(self.term.accept_hours * HOUR)
+            self.touch_due = self.due(self.term.first_touch_hours * HOUR)
 
     def due(self, seconds: float) -> datetime:
         """The moment ``seconds`` of working time after the hand-off."""
@@ -210,7 +212,7 @@ def _handoff(
         id=replay.next_handoff_id,
         contact_id=contact_id,
         created=at,
-        term=sla_term(replay.version.document, fit.grade, fit.persona),
+        term=replay.version.agreement.sla.term_for(fit.grade, fit.persona),
         calendar=desk.calendar(team),
         after=after,
         limit=min(after[2], now) if after else now,
@@ -220,7 +222,7 @@ def _handoff(
     why = f"rule {decision.rule}" + (
         f"; skipped: {'; '.join(decision.skipped)}" if decision.skipped else ""
     )
-    kind = "assigned" if decision.user_id else "queued"
+    kind = HandoffStepKind.ASSIGNED if decision.user_id else HandoffStepKind.QUEUED
     rows.steps.append((case.id, kind, decision.user_id, None, why[:500], at))
     assignee = decision.user_id
     if assignee is None and team is not None:
@@ -228,7 +230,8 @@ def _handoff(
         if picked is not None:
             assignee, case.start = picked
             why = "Given from the team's queue"
-            rows.steps.append((case.id, "reassigned", assignee, team.manager_id, why, case.start))
+            step = (case.id, HandoffStepKind.REASSIGNED, assignee, team.manager_id, why, case.start)
+            rows.steps.append(step)
     answer = Answer()
     if answer_step is not None:
         by = assignee or (team.manager_id if team else None)
@@ -244,7 +247,7 @@ def _handoff(
             list(decision.skipped),
             fit.persona,
             fit.grade,
-            case.term["key"] if case.term else "",
+            case.term.key if case.term else "",
             case.accept_due,
             case.touch_due,
             answer.status,
@@ -262,7 +265,7 @@ def _answer(replay: Replay, rows: Rows, case: Case, step: Step, by: int | None) 
     """The answer ``step`` of the history implies, at a moment drawn from the rep's punctuality
     (the step moved there); an accepted lead's touches."""
     desk, now, term = replay.desk, replay.ctx.now, case.term
-    allowance = float(term["accept_hours"]) * HOUR if term else DEFAULT_ALLOWANCE
+    allowance = term.accept_hours * HOUR if term else DEFAULT_ALLOWANCE
     chance = desk.chance(by, case.created, allowance)
     decided = desk.answer_at(case.calendar, case.start, allowance, chance)
     if decided >= now and case.after is None:  # no answer yet: the contact is still an MQL
@@ -285,13 +288,13 @@ def _answer(replay: Replay, rows: Rows, case: Case, step: Step, by: int | None) 
         rows.owners[case.contact_id] = by
     if answer.status == HandoffStatus.ACCEPTED and term and by and case.touch_due:
         worked = case.after is None or case.after[1] in ACCEPTED_STAGES
-        touch_allowance = float(term["first_touch_hours"]) * HOUR
+        touch_allowance = term.first_touch_hours * HOUR
         touches = desk.touches(
             case.calendar,
             decided,
             case.touch_due,
-            case.created + timedelta(days=term["follow_up_days"]),
-            int(term["follow_ups"]),
+            case.created + timedelta(days=term.follow_up_days),
+            term.follow_ups,
             desk.chance(by, case.created, touch_allowance),
         )
         for kind, when in touches:
@@ -337,15 +340,17 @@ def _owners_set(owners: dict[int, int]) -> None:
 
 def handoffs_step(ctx: Context) -> None:
     """Every MQL of the year handed to sales, answered as its history says, worked by its rep."""
-    version = AgreementVersion.objects.get(status=VersionStatus.ACTIVE)
-    document = version.document
-    labels = {reason["code"]: reason["label"] for reason in document.get("reasons", [])}
+    version = active_version()
+    if version is None:
+        raise ValueError("the demo's agreement must be active before its hand-offs are replayed")
+    agreement = version.agreement
+    labels = agreement.reason_labels()
     missing = {c for codes in data.REJECT_REASONS.values() for c, _ in codes} - set(labels)
     if missing:
         raise ValueError(f"the demo agreement lacks the reason codes {sorted(missing)}")
     replay = Replay(
         ctx=ctx,
-        desk=Desk.open(ctx.rng, ctx.now - timedelta(days=365), document),
+        desk=Desk.open(ctx.rng, ctx.now - timedelta(days=365), agreement),
         version=version,
         labels=labels,
         next_handoff_id=next_id(Handoff),

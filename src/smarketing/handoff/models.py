@@ -1,4 +1,4 @@
-"""Sales teams, absences, and the hand-off of each MQL to a salesperson."""
+"""Sales teams, absences, capacity overrides, and the hand-off of each MQL to a salesperson."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from smarketing.agreement.models import AgreementVersion
 from smarketing.contacts.models import Contact
+from smarketing.handoff.choices import HandoffStatus, HandoffStepKind
 from smarketing.sla.workhours import BusinessCalendar
 
 
@@ -132,14 +133,6 @@ class CapacityOverride(models.Model):
         return f"{self.user} ≤ {self.max_open_mqls} ({self.starts_on}–{self.ends_on})"
 
 
-class HandoffStatus(models.TextChoices):
-    """Where a hand-off stands."""
-
-    OPEN = "open", _("Waiting for an answer")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-
-
 class Handoff(models.Model):
     """One MQL handed to sales: who got it, by which rule, and the answer."""
 
@@ -220,7 +213,7 @@ class HandoffStep(models.Model):
     """Something that happened to a hand-off (assigned, reassigned, accepted, rejected…)."""
 
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="steps")
-    kind = models.CharField(_("what"), max_length=20)
+    kind = models.CharField(_("what"), max_length=20, choices=HandoffStepKind.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -247,63 +240,3 @@ class HandoffStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} @ {self.at:%Y-%m-%d %H:%M}"
-
-
-class ClockKind(models.TextChoices):
-    """What sales committed to do about a hand-off."""
-
-    ACCEPT = "accept", _("Answer (accept or reject)")
-    FIRST_TOUCH = "first_touch", _("First touch")
-    FOLLOW_UP = "follow_up", _("Follow-ups")
-
-
-class ClockState(models.TextChoices):
-    """Where a clock stands. A clock stopped after its deadline stays ``breached``."""
-
-    RUNNING = "running", _("Running")
-    AT_RISK = "at_risk", _("At risk")
-    BREACHED = "breached", _("Breached")
-    MET = "met", _("Met")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class SlaClock(models.Model):
-    """One commitment's clock: due in working time from the hand-off, stopped by the action.
-
-    ``at_risk_at`` and ``due_at`` are computed once, in the team's calendar, so the sweep only
-    compares times; ``next_step_at`` is when the escalation ladder takes its next step.
-    """
-
-    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="clocks")
-    kind = models.CharField(_("commitment"), max_length=12, choices=ClockKind.choices)
-    state = models.CharField(
-        _("state"), max_length=10, choices=ClockState.choices, default=ClockState.RUNNING
-    )
-    started_at = models.DateTimeField(_("started at"))
-    at_risk_at = models.DateTimeField(_("at risk from"))
-    due_at = models.DateTimeField(_("due at"))
-    allowance_seconds = models.FloatField(_("allowed working seconds"), default=0)
-    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
-    needed = models.PositiveSmallIntegerField(_("actions needed"), default=1)
-    done = models.PositiveSmallIntegerField(_("actions done"), default=0)
-    step = models.PositiveSmallIntegerField(_("escalation steps taken"), default=0)
-    next_step_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("SLA clock")
-        verbose_name_plural = _("SLA clocks")
-        ordering = ["due_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["handoff", "kind"], name="clock_once_per_kind")
-        ]
-        indexes = [
-            models.Index(
-                fields=["state", "due_at"], name="clock_open", condition=Q(stopped_at=None)
-            ),
-            models.Index(
-                fields=["next_step_at"], name="clock_escalation", condition=Q(stopped_at=None)
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.handoff_id} ({self.state})"

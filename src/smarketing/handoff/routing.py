@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+
+from smarketing.agreement.choices import RoutingKind
+from smarketing.agreement.document import Routing, RoutingRule
 
 NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -68,11 +70,11 @@ def _unavailable(rep: Rep, max_open: int | None) -> str:
     return ""
 
 
-def _matches(lead: Lead, rule: dict[str, Any]) -> bool:
+def _matches(lead: Lead, rule: RoutingRule) -> bool:
     for field, values in (
-        ("country", rule.get("countries")),
-        ("sector", rule.get("sectors")),
-        ("size_band", rule.get("size_bands")),
+        ("country", rule.countries),
+        ("sector", rule.sectors),
+        ("size_band", rule.size_bands),
     ):
         if values is not None and getattr(lead, field).casefold() not in {
             str(v).casefold() for v in values
@@ -102,14 +104,14 @@ def _in_turn(
     return None
 
 
-def route(lead: Lead, reps: dict[int, Rep], routing: dict[str, Any]) -> Decision:
+def route(lead: Lead, reps: dict[int, Rep], routing: Routing) -> Decision:
     """The decision for ``lead`` under the agreement's ``routing`` section."""
-    max_open = routing.get("max_open_mqls")
+    max_open = routing.max_open_mqls
     skipped: list[str] = []
     team: str | None = None
-    for rule in routing.get("rules", []):
-        kind, key = rule["kind"], rule["key"]
-        if kind == "account_owner":
+    for rule in routing.rules:
+        kind, key = rule.kind, rule.key
+        if kind == RoutingKind.ACCOUNT_OWNER:
             owner = reps.get(lead.account_owner_id) if lead.account_owner_id else None
             if owner is None:
                 if lead.account_owner_id:
@@ -122,9 +124,9 @@ def route(lead: Lead, reps: dict[int, Rep], routing: dict[str, Any]) -> Decision
                 )
             skipped.append(why)
             continue
-        if kind == "territory" and not _matches(lead, rule):
+        if kind == RoutingKind.TERRITORY and not _matches(lead, rule):
             continue
-        team = rule.get("team")
+        team = rule.team
         if team is None:
             continue
         rep = _in_turn(team, reps, max_open, skipped)
@@ -134,7 +136,7 @@ def route(lead: Lead, reps: dict[int, Rep], routing: dict[str, Any]) -> Decision
 
 
 def route_preview(
-    leads: list[Lead], reps: dict[int, Rep], routing: dict[str, Any], now: datetime
+    leads: list[Lead], reps: dict[int, Rep], routing: Routing, now: datetime
 ) -> list[Decision]:
     """The decisions for ``leads`` one after the other, each counting for the next."""
     state = dict(reps)

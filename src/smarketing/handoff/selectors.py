@@ -1,19 +1,38 @@
-"""Reads of hand-offs: which ones a person may see, a page of them, the active reject reasons."""
+"""Reads of hand-offs: which ones a person may see, a page of them, an inbox, the MQLs waiting
+to be routed, the active reject reasons."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from smarketing.agreement.models import AgreementVersion, VersionStatus
-from smarketing.handoff.models import Handoff, Team
+from smarketing.agreement.document import Reason
+from smarketing.agreement.models import AgreementVersion
+from smarketing.agreement.selectors import active_version
+from smarketing.contacts.choices import LifecycleStage
+from smarketing.contacts.models import Contact
+from smarketing.core.errors import NotFoundError
+from smarketing.handoff.choices import HandoffStatus
+from smarketing.handoff.models import Handoff, HandoffStep, Team
+from smarketing.sla.choices import ClockKind
+from smarketing.sla.models import SlaClock
+from smarketing.sla.workhours import BusinessCalendar
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, user_can
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+FOLLOW_UP_LIMIT = 200
+
+
+def mqls_waiting() -> QuerySet[Contact]:
+    """Contacts at MQL with no hand-off since they became MQL (what routing picks up next)."""
+    since = Handoff.objects.filter(
+        contact=OuterRef("pk"), created_at__gte=OuterRef("stage_changed_at")
+    )
+    return Contact.objects.filter(lifecycle_stage=LifecycleStage.MQL).exclude(Exists(since))
 
 
 def handoffs_visible(*, user: User) -> QuerySet[Handoff]:
@@ -69,10 +88,106 @@ def handoff_list_page(
     return HandoffPage(handoffs=page, next_after=page[-1].pk if page and has_more else None)
 
 
-def reasons_active() -> tuple[AgreementVersion | None, list[dict[str, Any]]]:
-    """The active agreement version and its reject reasons (``code``, ``label``,
-    ``disposition``); ``(None, [])`` when no version is active."""
-    version = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+def handoff_get(*, handoff_id: int) -> Handoff:
+    """One hand-off with its lead, team, agreement version and people; NotFoundError if none."""
+    handoff = (
+        Handoff.objects.select_related(
+            "contact__account", "team__manager", "version", "assignee", "decided_by"
+        )
+        .filter(pk=handoff_id)
+        .first()
+    )
+    if handoff is None:
+        raise NotFoundError("There is no such hand-off.")
+    return handoff
+
+
+def handoff_steps(*, handoff: Handoff) -> QuerySet[HandoffStep]:
+    """What happened to a hand-off, oldest first, with the people named."""
+    return handoff.steps.select_related("user", "actor")
+
+
+def handoff_clocks(*, handoff: Handoff) -> QuerySet[SlaClock]:
+    """A hand-off's SLA clocks, soonest due first."""
+    return SlaClock.objects.filter(handoff_id=handoff.pk)
+
+
+def reasons_active() -> tuple[AgreementVersion | None, tuple[Reason, ...]]:
+    """The active agreement version and its reject reasons; ``(None, ())`` when none is active."""
+    version = active_version()
     if version is None:
-        return None, []
-    return version, list(version.document.get("reasons") or [])
+        return None, ()
+    return version, version.agreement.reasons
+
+
+def inbox(*, user: User) -> tuple[list[Handoff], list[Handoff]]:
+    """The user's open hand-offs by answer deadline, and those waiting in their teams' queue."""
+    mine = list(
+        Handoff.objects.filter(assignee=user, status=HandoffStatus.OPEN)
+        .select_related("contact__account", "team", "version")
+        .order_by("accept_due", "id")
+    )
+    queue = list(
+        Handoff.objects.filter(team__manager=user, assignee__isnull=True, status=HandoffStatus.OPEN)
+        .select_related("contact__account", "team", "version")
+        .order_by("accept_due", "id")
+    )
+    return mine, queue
+
+
+def to_follow_up(*, user: User) -> list[SlaClock]:
+    """The user's accepted leads whose first touch or follow-ups are still due, soonest first."""
+    return list(
+        SlaClock.objects.filter(
+            handoff__assignee=user,
+            handoff__status=HandoffStatus.ACCEPTED,
+            stopped_at=None,
+            kind__in=[ClockKind.FIRST_TOUCH, ClockKind.FOLLOW_UP],
+        )
+        .select_related("handoff__contact__account")
+        .order_by("due_at", "id")[:FOLLOW_UP_LIMIT]
+    )
+
+
+def team_reps(*, team_ids: set[int | None]) -> list[User]:
+    """The active members of these teams, by name (to assign a lead to)."""
+    reps = User.objects.filter(sales_teams__in=team_ids, is_active=True).distinct()
+    return list(reps.order_by("first_name", "username"))
+
+
+def working_time_left(handoff: Handoff, now: datetime) -> float:
+    """Working seconds until the answer is due (negative when late), in the team's calendar."""
+    if handoff.accept_due is None:
+        return 0.0
+    calendar = handoff.team.calendar() if handoff.team else BusinessCalendar()
+    if now <= handoff.accept_due:
+        return calendar.working_seconds(now, handoff.accept_due)
+    return -calendar.working_seconds(handoff.accept_due, now)
+
+
+def teams_all() -> QuerySet[Team]:
+    """Every sales team, by name."""
+    return Team.objects.all()
+
+
+def team_by_key(*, key: str) -> Team | None:
+    """The team with this key, if any."""
+    return Team.objects.filter(key=key).first()
+
+
+def team_names(*, team_ids: set[int | None]) -> dict[int, str]:
+    """Team id → name, for these ids."""
+    return {pk: str(team) for pk, team in Team.objects.in_bulk([i for i in team_ids if i]).items()}
+
+
+def handoffs_exist() -> bool:
+    """Whether any MQL was ever handed to sales."""
+    return Handoff.objects.exists()
+
+
+def handoff_visible_get(*, user: User, handoff_id: int) -> Handoff:
+    """One hand-off ``user`` may read, with its agreement version; NotFoundError otherwise."""
+    handoff = handoffs_visible(user=user).select_related("version").filter(pk=handoff_id).first()
+    if handoff is None:
+        raise NotFoundError("No such hand-off, or not one you may see.")
+    return handoff

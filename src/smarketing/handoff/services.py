@@ -3,77 +3,62 @@
 The worker runs :func:`handoffs_route` every few seconds: every contact at stage ``mql`` without a
 hand-off since it became MQL is routed by the active agreement's rules (``routing.py``), whatever
 moved it there (the score, a person, an import). The answer moves the contact on through the
-lifecycle: accepted → ``sal``; rejected → what the reason's disposition says.
+lifecycle: accepted → ``sal``; rejected → what the reason's disposition says. Each step starts,
+stops or moves the hand-off's SLA clocks (``smarketing.sla.clocks``) in the same transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.choices import Disposition
+from smarketing.agreement.selectors import active_version
 from smarketing.contacts.choices import LifecycleStage
 from smarketing.contacts.models import Activity, Contact
 from smarketing.contacts.services import activity_log, contact_stage_change
-from smarketing.core.errors import ConflictError, DomainError, PermissionDeniedError
-from smarketing.handoff.clocks import clocks_on_answer, clocks_on_touch, clocks_start
-from smarketing.handoff.models import (
-    ClockKind,
-    Handoff,
-    HandoffStatus,
-    HandoffStep,
-    SlaClock,
-    Team,
+from smarketing.core.errors import (
+    CommonErrorCode,
+    ConflictError,
+    DomainError,
+    PermissionDeniedError,
 )
-from smarketing.handoff.notify import handoff_notify
+from smarketing.handoff.choices import HandoffStatus, HandoffStepKind
+from smarketing.handoff.errors import HandoffErrorCode
+from smarketing.handoff.messages import handoff_notify
+from smarketing.handoff.models import Handoff, HandoffStep, Team
 from smarketing.handoff.reps import lead_of, reps_now
 from smarketing.handoff.routing import route
+from smarketing.handoff.selectors import mqls_waiting
 from smarketing.scoring.models import ContactScore
-from smarketing.scoring.qualification import at_least
+from smarketing.sla.clocks import clocks_on_answer, clocks_on_touch, clocks_start
 from smarketing.sla.workhours import BusinessCalendar
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, user_can
 
 BATCH = 500
 DISPOSITION_STAGE = {
-    "nurturing": LifecycleStage.NURTURING,
-    "disqualified": LifecycleStage.DISQUALIFIED,
-    "back_to_marketing": LifecycleStage.NURTURING,
+    Disposition.NURTURING: LifecycleStage.NURTURING,
+    Disposition.DISQUALIFIED: LifecycleStage.DISQUALIFIED,
+    Disposition.BACK_TO_MARKETING: LifecycleStage.NURTURING,
 }
 HOUR = 3600
 
 
-def sla_term(document: dict[str, Any], grade: str, persona: str) -> dict[str, Any] | None:
-    """The first SLA term of the agreement that applies to a lead of this grade and persona."""
-    for term in (document.get("sla") or {}).get("terms", []):
-        if term.get("min_fit") and not at_least(grade, term["min_fit"]):
-            continue
-        if term.get("persona") and term["persona"] != persona:
-            continue
-        return term
-    return None
-
-
-def _waiting() -> Any:
-    """Contacts at MQL with no hand-off since they became MQL."""
-    since = Handoff.objects.filter(
-        contact=OuterRef("pk"), created_at__gte=OuterRef("stage_changed_at")
-    )
-    return Contact.objects.filter(lifecycle_stage=LifecycleStage.MQL).exclude(Exists(since))
-
-
 def handoffs_route(*, now: datetime | None = None) -> int:
     """Route the MQLs waiting for a hand-off (a batch); return how many were handed over."""
-    version = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
-    if version is None or not version.document.get("routing"):
+    version = active_version()
+    routing = version.agreement.routing if version is not None else None
+    if version is None or routing is None:
         return 0
+    sla = version.agreement.sla
     when = now or timezone.now()
-    contacts = list(_waiting().select_related("account").order_by("stage_changed_at", "id")[:BATCH])
+    contacts = list(
+        mqls_waiting().select_related("account").order_by("stage_changed_at", "id")[:BATCH]
+    )
     if not contacts:
         return 0
     scores = {
@@ -84,15 +69,12 @@ def handoffs_route(*, now: datetime | None = None) -> int:
     }
     teams = {t.key: t for t in Team.objects.all()}
     reps = reps_now(when)
-    document = version.document
     with transaction.atomic():
         for index, contact in enumerate(contacts, start=1):
-            decision = route(lead_of(contact), reps, document["routing"])
+            decision = route(lead_of(contact), reps, routing)
             team = teams.get(decision.team or "")
             score = scores.get(contact.pk)
-            term = sla_term(
-                document, score.fit_grade if score else "D", score.persona if score else ""
-            )
+            term = sla.term_for(score.fit_grade if score else "D", score.persona if score else "")
             calendar = team.calendar() if team else BusinessCalendar()
             handoff = Handoff.objects.create(
                 contact=contact,
@@ -103,20 +85,27 @@ def handoffs_route(*, now: datetime | None = None) -> int:
                 skipped=list(decision.skipped),
                 persona=score.persona if score else "",
                 fit_grade=score.fit_grade if score else "",
-                sla_term=term["key"] if term else "",
-                accept_due=calendar.deadline(when, term["accept_hours"] * HOUR) if term else None,
-                first_touch_due=calendar.deadline(when, term["first_touch_hours"] * HOUR)
+                sla_term=term.key if term else "",
+                accept_due=calendar.deadline(when, term.accept_hours * HOUR) if term else None,
+                first_touch_due=calendar.deadline(when, term.first_touch_hours * HOUR)
                 if term
                 else None,
                 created_at=when,
             )
-            clocks_start(handoff, term, calendar)
+            clocks_start(
+                handoff_id=handoff.pk,
+                contact_id=contact.pk,
+                started_at=when,
+                term=term,
+                sla=sla,
+                calendar=calendar,
+            )
             why = f"rule {decision.rule}" + (
                 f"; skipped: {'; '.join(decision.skipped)}" if decision.skipped else ""
             )
             HandoffStep.objects.create(
                 handoff=handoff,
-                kind="assigned" if decision.user_id else "queued",
+                kind=HandoffStepKind.ASSIGNED if decision.user_id else HandoffStepKind.QUEUED,
                 user_id=decision.user_id,
                 why=why[:500],
                 at=when,
@@ -146,7 +135,7 @@ def _open(handoff: Handoff, actor: User) -> None:
     if handoff.status != HandoffStatus.OPEN:
         raise ConflictError(
             f"This hand-off was already {handoff.get_status_display().lower()}.",
-            code="already_answered",
+            code=HandoffErrorCode.ALREADY_ANSWERED,
         )
 
 
@@ -163,8 +152,10 @@ def handoff_accept(*, actor: User, handoff: Handoff, now: datetime | None = None
             at=when,
         )
         _close(handoff, actor, HandoffStatus.ACCEPTED, when)
-        clocks_on_answer(handoff, accepted=True, when=when)
-        HandoffStep.objects.create(handoff=handoff, kind="accepted", actor=actor, at=when)
+        clocks_on_answer(handoff_id=handoff.pk, accepted=True, when=when)
+        HandoffStep.objects.create(
+            handoff=handoff, kind=HandoffStepKind.ACCEPTED, actor=actor, at=when
+        )
     return handoff
 
 
@@ -173,26 +164,27 @@ def handoff_reject(
 ) -> Handoff:
     """Reject the lead with one of the agreement's reason codes; its disposition says what next."""
     _open(handoff, actor)
-    reasons = {r["code"]: r for r in handoff.version.document.get("reasons", [])}
-    reason = reasons.get(code)
+    agreement = handoff.version.agreement
+    reason = agreement.reason(code)
     if reason is None:
+        codes = ", ".join(r.code for r in agreement.reasons)
         raise DomainError(
-            f"Choose a reason among {', '.join(reasons) or '(the agreement lists none)'}.",
-            code="invalid_reason",
+            f"Choose a reason among {codes or '(the agreement lists none)'}.",
+            code=HandoffErrorCode.INVALID_REASON,
             field="code",
         )
     when = now or timezone.now()
-    target = DISPOSITION_STAGE[reason["disposition"]]
-    why = f"rejected: {reason['label']}" + (f" — {comment.strip()}" if comment.strip() else "")
+    target = DISPOSITION_STAGE[reason.disposition]
+    why = f"rejected: {reason.label}" + (f" — {comment.strip()}" if comment.strip() else "")
     with transaction.atomic():
         contact_stage_change(
             contact=handoff.contact, to_stage=target, actor=actor, reason=why[:500], at=when
         )
         handoff.reason_code, handoff.comment = code, comment.strip()[:2000]
         _close(handoff, actor, HandoffStatus.REJECTED, when)
-        clocks_on_answer(handoff, accepted=False, when=when)
+        clocks_on_answer(handoff_id=handoff.pk, accepted=False, when=when)
         HandoffStep.objects.create(
-            handoff=handoff, kind="rejected", actor=actor, why=why[:500], at=when
+            handoff=handoff, kind=HandoffStepKind.REJECTED, actor=actor, why=why[:500], at=when
         )
     return handoff
 
@@ -206,7 +198,9 @@ def _close(handoff: Handoff, actor: User, status: str, when: datetime) -> None:
         comment=handoff.comment,
     )
     if not changed:
-        raise ConflictError("This hand-off was answered meanwhile.", code="already_answered")
+        raise ConflictError(
+            "This hand-off was answered meanwhile.", code=HandoffErrorCode.ALREADY_ANSWERED
+        )
     handoff.status, handoff.decided_at, handoff.decided_by = status, when, actor
 
 
@@ -218,32 +212,24 @@ def handoff_reassign(*, actor: User, handoff: Handoff, to: User, reason: str) ->
         raise PermissionDeniedError("Only the team's manager reassigns its leads.")
     if handoff.status != HandoffStatus.OPEN:
         raise ConflictError(
-            "Only a lead waiting for an answer is reassigned.", code="already_answered"
+            "Only a lead waiting for an answer is reassigned.",
+            code=HandoffErrorCode.ALREADY_ANSWERED,
         )
     if not reason.strip():
-        raise DomainError("Say why the lead is reassigned.", code="required", field="reason")
+        raise DomainError(
+            "Say why the lead is reassigned.", code=CommonErrorCode.REQUIRED, field="reason"
+        )
     with transaction.atomic():
         Handoff.objects.filter(pk=handoff.pk).update(assignee=to)
         HandoffStep.objects.create(
-            handoff=handoff, kind="reassigned", user=to, actor=actor, why=reason.strip()[:500]
+            handoff=handoff,
+            kind=HandoffStepKind.REASSIGNED,
+            user=to,
+            actor=actor,
+            why=reason.strip()[:500],
         )
     handoff.assignee = to
     return handoff
-
-
-def inbox(*, user: User) -> tuple[list[Handoff], list[Handoff]]:
-    """The user's open hand-offs by answer deadline, and those waiting in their teams' queue."""
-    mine = list(
-        Handoff.objects.filter(assignee=user, status=HandoffStatus.OPEN)
-        .select_related("contact__account", "team", "version")
-        .order_by("accept_due", "id")
-    )
-    queue = list(
-        Handoff.objects.filter(team__manager=user, assignee__isnull=True, status=HandoffStatus.OPEN)
-        .select_related("contact__account", "team", "version")
-        .order_by("accept_due", "id")
-    )
-    return mine, queue
 
 
 def touch_log(
@@ -257,27 +243,3 @@ def touch_log(
         )
         clocks_on_touch(contact_id=contact.pk, kind=kind, when=activity.occurred_at)
     return activity
-
-
-def to_follow_up(*, user: User) -> list[SlaClock]:
-    """The user's accepted leads whose first touch or follow-ups are still due, soonest first."""
-    return list(
-        SlaClock.objects.filter(
-            handoff__assignee=user,
-            handoff__status=HandoffStatus.ACCEPTED,
-            stopped_at=None,
-            kind__in=[ClockKind.FIRST_TOUCH, ClockKind.FOLLOW_UP],
-        )
-        .select_related("handoff__contact__account")
-        .order_by("due_at", "id")[:200]
-    )
-
-
-def working_time_left(handoff: Handoff, now: datetime) -> float:
-    """Working seconds until the answer is due (negative when late), in the team's calendar."""
-    if handoff.accept_due is None:
-        return 0.0
-    calendar = handoff.team.calendar() if handoff.team else BusinessCalendar()
-    if now <= handoff.accept_due:
-        return calendar.working_seconds(now, handoff.accept_due)
-    return -calendar.working_seconds(handoff.accept_due, now)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from smarketing.handoff.clocks import sla_sweep
+from smarketing.handoff.escalation import sla_sweep
 from smarketing.handoff.services import handoffs_route
 from smarketing.jobs.durable import durable_task
 from smarketing.jobs.schedule import periodic

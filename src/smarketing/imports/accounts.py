@@ -8,9 +8,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from smarketing.contacts.choices import SizeBand
+from smarketing.contacts.judged import ACCOUNT_FIELDS_JUDGED
 from smarketing.contacts.models import Account, Contact
+from smarketing.contacts.services import profile_change_record
 from smarketing.contacts.services.accounts import domain_normalize
-from smarketing.contacts.signals import ACCOUNT_FIELDS_JUDGED, profile_changed
 from smarketing.core.text import FREE_MAIL_DOMAINS
 from smarketing.imports.lookups import Owners, cell, owner_cell
 from smarketing.imports.mappings import Mapping
@@ -114,4 +115,4 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
     if changed:
         Account.objects.bulk_update(list(changed.values()), [*FIELDS, "updated_at"], batch_size=500)
         contacts = Contact.objects.filter(account_id__in=rejudge).values_list("id", flat=True)
-        profile_changed.send(sender=Account, contact_ids=list(contacts))
+        profile_change_record(contact_ids=contacts)

@@ -17,10 +17,14 @@ from django.utils import timezone
 from smarketing.contacts import lifecycle
 from smarketing.contacts.choices import ConsentState, ContactSource, LifecycleStage
 from smarketing.contacts.choices import TransitionSource as Source
+from smarketing.contacts.judged import contact_judged
 from smarketing.contacts.models import Contact, ContactExternalId
-from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
+from smarketing.contacts.services import (
+    HistoryStep,
+    profile_change_record,
+    stage_history_bulk_write,
+)
 from smarketing.contacts.services.contacts import ROW_COLUMNS, email_clean
-from smarketing.contacts.signals import contact_judged, profile_changed
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
@@ -256,7 +260,7 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
         {(pk, mapping.source, external) for pk, external in links if external not in known},
     )
     report.history_rows += stage_history_bulk_write(steps=steps)
-    profile_changed.send(sender=Contact, contact_ids=rejudge)
+    profile_change_record(contact_ids=rejudge)
 
 
 def _update(

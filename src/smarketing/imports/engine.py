@@ -19,6 +19,7 @@ from django.db import transaction
 from smarketing.core.db import sqlite_checkpoint
 from smarketing.core.errors import DomainError
 from smarketing.imports import accounts, contacts, deals
+from smarketing.imports.errors import ImportErrorCode
 from smarketing.imports.lookups import Owners
 from smarketing.imports.mappings import REQUIRED, Mapping
 from smarketing.imports.readers import Table
@@ -41,7 +42,7 @@ def mapping_for_table(mapping: Mapping, columns: list[str]) -> Mapping:
             column = mapping.columns.get(target, target)
             raise DomainError(
                 f"The file has no column {column!r}: the {target} field needs one.",
-                code="missing_column",
+                code=ImportErrorCode.MISSING_COLUMN,
                 field=column,
             )
     return replace(mapping, columns=present)

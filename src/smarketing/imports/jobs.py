@@ -16,8 +16,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from smarketing.core.errors import DomainError
+from smarketing.core.errors import CommonErrorCode, DomainError
 from smarketing.imports.engine import import_run, mapping_for_table
+from smarketing.imports.errors import ImportErrorCode
 from smarketing.imports.mappings import KINDS, TARGETS, Mapping, mapping_detect, mapping_from
 from smarketing.imports.models import ImportJob, JobStatus, SavedMapping
 from smarketing.imports.readers import FileError, table_open
@@ -38,9 +39,13 @@ def job_upload(*, actor: User, kind: str, upload: UploadedFile) -> ImportJob:
     """Keep the uploaded file, read its header, and propose a mapping."""
     ensure_can(actor, Capability.IMPORT_DATA)
     if kind not in KINDS:
-        raise DomainError("Choose contacts, accounts or deals.", code="invalid", field="kind")
+        raise DomainError(
+            "Choose contacts, accounts or deals.", code=CommonErrorCode.INVALID, field="kind"
+        )
     if upload.size and upload.size > MAX_UPLOAD:
-        raise DomainError("Files are limited to 200 MB: split it.", code="too_large", field="file")
+        raise DomainError(
+            "Files are limited to 200 MB: split it.", code=ImportErrorCode.TOO_LARGE, field="file"
+        )
     name = Path(upload.name or "file.csv").name[:200]
     with transaction.atomic():
         job = ImportJob.objects.create(kind=kind, file_name=name, created_by=actor)
@@ -93,6 +98,18 @@ def job_mapping_set(
             defaults={"kind": job.kind, "data": job.mapping, "created_by": actor},
         )
     return mapping
+
+
+def job_mapping_load(*, job: ImportJob, saved_id: int | str | None) -> bool:
+    """Start the job's mapping from a saved one of its kind; False when there is no such one."""
+    if not saved_id or not str(saved_id).isdigit():
+        return False
+    saved = SavedMapping.objects.filter(pk=int(saved_id), kind=job.kind).first()
+    if saved is None:
+        return False
+    job.mapping = saved.data
+    job.save(update_fields=["mapping"])
+    return True
 
 
 def job_in_worker(job: ImportJob) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from smarketing.core.errors import DomainError
+from smarketing.imports.errors import ImportErrorCode
 
 FOLDER = Path(__file__).parent / "mappings"
 KINDS = ("contacts", "accounts", "deals")
@@ -67,7 +68,7 @@ REQUIRED = {"contacts": ("email",), "accounts": ("name",), "deals": ("name", "am
 class MappingError(DomainError):
     """A mapping that cannot be used."""
 
-    code = "invalid_mapping"
+    code = ImportErrorCode.INVALID_MAPPING
 
 
 @dataclass(frozen=True)

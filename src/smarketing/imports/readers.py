@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from smarketing.core.errors import DomainError
+from smarketing.imports.errors import ImportErrorCode
 
 SAMPLE = 64 * 1024
 csv.field_size_limit(1_000_000)
@@ -27,7 +28,7 @@ csv.field_size_limit(1_000_000)
 class FileError(DomainError):
     """The file cannot be read as a table."""
 
-    code = "unreadable_file"
+    code = ImportErrorCode.UNREADABLE_FILE
 
 
 @dataclass

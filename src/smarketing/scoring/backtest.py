@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from smarketing.agreement.document import Agreement
 from smarketing.contacts.choices import DealStatus, LifecycleStage
 from smarketing.contacts.models import Activity, Contact, Deal, StageTransition
 from smarketing.scoring.qualification import MET
@@ -116,18 +117,18 @@ def _ids(queryset: Any) -> set[int]:
 
 
 class _Version:
-    """One document being backtested, with its running totals."""
+    """One agreement being backtested, with its running totals."""
 
-    def __init__(self, label: str, document: dict[str, Any]) -> None:
-        self.query = ScoreQuery(document)
+    def __init__(self, label: str, agreement: Agreement) -> None:
+        self.query = ScoreQuery(agreement)
         self.result = Backtest(label=label)
-        self.persona_names = {p["key"]: p["name"] for p in document["fit"]["personas"]}
+        self.persona_names = agreement.fit.names()
 
 
 def agreement_preview(
     *,
-    draft: dict[str, Any],
-    active: dict[str, Any] | None,
+    draft: Agreement,
+    active: Agreement | None,
     draft_label: str = "draft",
     active_label: str = "active",
     months: int = 12,

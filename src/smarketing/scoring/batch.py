@@ -46,6 +46,21 @@ class Who(NamedTuple):
     domain: str | None
 
 
+class HotValues(NamedTuple):
+    """The columns of a score's state row (``ScoreState``) that a fold writes."""
+
+    value: float
+    at: float
+    since: float
+    caps: str
+    fast: int
+    grade: str
+    verdict: int
+
+
+HOT_FIELDS = HotValues._fields  # the written columns, in the order of ``HotValues``
+
+
 class Hot(NamedTuple):
     """A score's state row (``ScoreState``) as the consumer reads it."""
 
@@ -58,6 +73,26 @@ class Hot(NamedTuple):
     grade: str
     verdict: int
     contact_id: int
+
+    def values(self) -> HotValues:
+        """The written columns of the row as stored."""
+        return HotValues(
+            self.value, self.at, self.since, self.caps, self.fast, self.grade, self.verdict
+        )
+
+
+class ScoreRef(NamedTuple):
+    """A score row of a contact: its id and whether it qualifies."""
+
+    id: int
+    qualifies: bool
+
+
+# the columns read into ``Who``, in its order
+WHO_COLUMNS = (
+    "c.id, c.email, c.job_title, c.consent, c.lifecycle_stage, a.sector, a.size_band, "
+    "a.country, a.annual_revenue, a.domain"
+)
 
 
 class Scored(NamedTuple):
@@ -121,7 +156,8 @@ def histories(contact_ids: Iterable[int], *, up_to: int) -> dict[int, list[Event
     return out
 
 
-HOT_COLUMNS = "id, value, at, since, caps, fast, grade, verdict, contact_id"  # Hot's order
+# the columns read into ``Hot``, in its order (its ``pk`` is the row's ``id``)
+HOT_COLUMNS = ", ".join("id" if name == "pk" else name for name in Hot._fields)
 
 
 def hot_rows(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Hot]:
@@ -137,11 +173,11 @@ def hot_rows(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Hot]:
         )
         rows = cursor.fetchall()
     make = Hot._make
-    return {row[8]: make(row) for row in rows}
+    return {hot.contact_id: hot for hot in map(make, rows)}
 
 
-def score_ids(contact_ids: Iterable[int], *, version_id: int) -> dict[int, tuple[int, bool]]:
-    """The score rows of these contacts under ``version_id``: (id, qualifies) by contact."""
+def score_ids(contact_ids: Iterable[int], *, version_id: int) -> dict[int, ScoreRef]:
+    """The score rows of these contacts under ``version_id``, by contact."""
     ids = _ids(contact_ids)
     if not ids:
         return {}
@@ -151,7 +187,7 @@ def score_ids(contact_ids: Iterable[int], *, version_id: int) -> dict[int, tuple
             f"WHERE version_id = %s AND contact_id IN ({ids})",
             [int(version_id)],
         )
-        return {contact_id: (pk, bool(met)) for contact_id, pk, met in cursor.fetchall()}
+        return {contact_id: ScoreRef(pk, bool(met)) for contact_id, pk, met in cursor.fetchall()}
 
 
 def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Scored]:
@@ -168,21 +204,25 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
     hot = hot_rows(contact_ids, version_id=version_id)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.id, c.email, c.job_title, c.consent, c.lifecycle_stage, a.sector, "  # noqa: S608 - ints only
-            "a.size_band, a.country, a.annual_revenue, a.domain "
+            f"SELECT {WHO_COLUMNS} "  # noqa: S608 - ints only
             "FROM contacts_contact c LEFT JOIN contacts_account a ON a.id = c.account_id "
             f"WHERE c.id IN ({ids})"
         )
         rows = cursor.fetchall()
     out = {}
     amounts: dict[Any, Decimal | None] = {None: None}  # converted once per distinct revenue
-    for row in rows:
-        raw = row[8]
+    for who in map(Who._make, rows):
+        raw = who.revenue
         if raw in amounts:
             amount = amounts[raw]
         else:
             amount = amounts[raw] = revenue(raw) if revenue is not None else raw
-        who = Who(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], amount, row[9])
-        score_id, qualified = scores.get(row[0], (None, False))
-        out[row[0]] = Scored(who, score_id, qualified, hot.get(row[0]))
+        who = who._replace(revenue=amount)
+        score = scores.get(who.id)
+        out[who.id] = Scored(
+            who,
+            score.id if score else None,
+            score.qualifies if score else False,
+            hot.get(who.id),
+        )
     return out

@@ -27,7 +27,7 @@ def score_engagement(score: ContactScore, now: datetime, hot: Hot | None = None)
     hot = hot or score_hot(score)
     if hot is None:
         return score.engagement
-    half_life = float(score.version.document["engagement"]["half_life_days"])
+    half_life = score.version.agreement.engagement.half_life_days
     return decay(hot.value, now.timestamp() - hot.at, half_life)
 
 
@@ -38,20 +38,20 @@ def score_counts(score: ContactScore) -> EngagementState:
         "last_event_id", flat=True
     )
     history = histories([score.contact_id], up_to=scored_up_to.first() or 0)
-    return explained(history.get(score.contact_id, ()), scorer_for(score.version.document))
+    return explained(history.get(score.contact_id, ()), scorer_for(score.version.agreement))
 
 
 def score_breakdown(score: ContactScore, now: datetime, hot: Hot | None = None) -> list[str]:
     """Lines such as ``fit B (…): sector ✔ size ✘``, ``engagement 37.5: +15 pricing ×3 (capped)``
     and the MQL rule's verdict, with the version that produced them (``hot``: the score's
     state row, if read)."""
-    document = score.version.document
+    agreement = score.version.agreement
     state = score_counts(score)
     hot = hot or score_hot(score)
     if hot is not None:  # the value scored, which the cap windows it dropped may not refold
         state.value, state.at = hot.value, hot.at
     return [
-        fit_line(document["fit"], score.persona, score.fit_points, score.fit_marks),
-        engagement_breakdown(state, document["engagement"], now.timestamp()),
+        fit_line(agreement.fit, score.persona, score.fit_points, score.fit_marks),
+        engagement_breakdown(state, agreement.engagement, now.timestamp()),
         f"MQL rule v{score.version.number}: {score.reason}",
     ]

@@ -23,6 +23,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from smarketing.agreement.document import Engagement, EngagementRule
+
 DAY = 86400.0
 SLACK = DAY  # events up to a day late are folded without the contact's history
 MEMO_LIMIT = 100_000  # property texts whose rule is remembered per set of rules
@@ -68,28 +70,26 @@ class Terms(NamedTuple):
     window: float  # seconds per cap window
 
 
-def terms_of(rule: dict[str, Any]) -> Terms:
+def terms_of(rule: EngagementRule) -> Terms:
     """The fold's terms of an engagement rule."""
-    cap = rule.get("cap")
+    cap = rule.cap
     if cap is None:
-        return Terms(rule["key"], float(rule["points"]), None, 0.0)
-    return Terms(rule["key"], float(rule["points"]), int(cap["count"]), cap["per_days"] * DAY)
+        return Terms(rule.key, rule.points, None, 0.0)
+    return Terms(rule.key, rule.points, cap.count, cap.per_days * DAY)
 
 
 class EngagementRules:
     """An agreement's engagement rules indexed by event type, for folding many events."""
 
-    def __init__(self, engagement: dict[str, Any]) -> None:
-        self.half_life = float(engagement["half_life_days"])
-        self.by_type: dict[str, list[dict[str, Any]]] = {}
+    def __init__(self, engagement: Engagement) -> None:
+        self.half_life = engagement.half_life_days
+        self.by_type: dict[str, list[EngagementRule]] = {}
         self.terms: dict[int, Terms] = {}
-        for rule in engagement["rules"]:
-            self.by_type.setdefault(rule["event"], []).append(rule)
+        for rule in engagement.rules:
+            self.by_type.setdefault(rule.event, []).append(rule)
             self.terms[id(rule)] = terms_of(rule)
         # types whose first rule has no ``where``: that rule, whatever the properties
-        self.plain = {
-            kind: rules[0] for kind, rules in self.by_type.items() if not rules[0].get("where")
-        }
+        self.plain = {kind: rules[0] for kind, rules in self.by_type.items() if not rules[0].where}
         self.plain_terms = {kind: self.terms[id(rule)] for kind, rule in self.plain.items()}
         self.widths = {t.key: t.window for t in self.terms.values() if t.cap is not None}
         self._horizon = (math.nan, 0.0)
@@ -124,7 +124,7 @@ class EngagementRules:
             found = self._memo[key] = None if rule is None else self.terms[id(rule)]
         return found  # type: ignore[return-value]
 
-    def rule_for(self, event_type: str, properties: Any) -> dict[str, Any] | None:
+    def rule_for(self, event_type: str, properties: Any) -> EngagementRule | None:
         """The first rule matching the event's type and every ``where`` property.
 
         ``properties`` is a dict, or its JSON text: decoded only when a ``where`` is tested
@@ -134,7 +134,7 @@ class EngagementRules:
         if rule is not None:
             return rule
         for rule in self.by_type.get(event_type, ()):
-            where = rule.get("where")
+            where = rule.where
             if not where:
                 return rule
             if not isinstance(properties, dict):
@@ -144,12 +144,12 @@ class EngagementRules:
         return None
 
 
-_RULES: dict[int, tuple[list[dict[str, Any]], EngagementRules]] = {}
+_RULES: dict[int, tuple[tuple[EngagementRule, ...], EngagementRules]] = {}
 
 
-def _rules_of(engagement: dict[str, Any]) -> EngagementRules:
+def _rules_of(engagement: Engagement) -> EngagementRules:
     """The indexed rules of ``engagement`` (remembered per rule list)."""
-    rules = engagement["rules"]
+    rules = engagement.rules
     entry = _RULES.get(id(rules))
     if entry is None or entry[0] is not rules:
         if len(_RULES) > 64:
@@ -164,16 +164,16 @@ def engagement_fold(
     event_type: str,
     properties: dict[str, Any],
     when: float,
-    engagement: dict[str, Any],
+    engagement: Engagement,
 ) -> str:
     """Fold one event into ``state``; return the key of the rule it scored under ('' if none)."""
     rule = _rules_of(engagement).rule_for(event_type, properties)
     if rule is None:
         return ""
-    return rule_fold(state, rule, when, float(engagement["half_life_days"]))
+    return rule_fold(state, rule, when, engagement.half_life_days)
 
 
-def rule_fold(state: EngagementState, rule: dict[str, Any], when: float, half_life: float) -> str:
+def rule_fold(state: EngagementState, rule: EngagementRule, when: float, half_life: float) -> str:
     """Fold one event that matched ``rule`` into ``state``; return the rule's key."""
     return terms_fold(state, terms_of(rule), when, half_life)
 
@@ -229,14 +229,14 @@ def terms_fold(state: EngagementState, terms: Terms, when: float, half_life: flo
     return key
 
 
-def engagement_breakdown(state: EngagementState, engagement: dict[str, Any], now: float) -> str:
+def engagement_breakdown(state: EngagementState, engagement: Engagement, now: float) -> str:
     """A readable line, e.g. ``engagement 37.5: +15 pricing ×4 (capped), +30 demo ×1``."""
     parts = []
-    for rule in engagement["rules"]:
-        hits = state.hits.get(rule["key"], 0)
+    for rule in engagement.rules:
+        hits = state.hits.get(rule.key, 0)
         if hits:
-            sign = "+" if rule["points"] >= 0 else "−"
-            capped = " (capped)" if state.capped.get(rule["key"]) else ""
-            parts.append(f"{sign}{abs(rule['points']):g} {rule['key']} ×{hits}{capped}")
-    total = value_at(state, now, float(engagement["half_life_days"]))
+            sign = "+" if rule.points >= 0 else "−"
+            capped = " (capped)" if state.capped.get(rule.key) else ""
+            parts.append(f"{sign}{abs(rule.points):g} {rule.key} ×{hits}{capped}")
+    total = value_at(state, now, engagement.half_life_days)
     return f"engagement {total:.1f}: " + (", ".join(parts) if parts else "no scored activity")

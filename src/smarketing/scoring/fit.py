@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from smarketing.agreement.document import Criterion, FitRules, GradeThresholds
 from smarketing.core.text import search_key
 
 
@@ -31,50 +32,48 @@ class Fit:
     marks: str = ""
 
 
-def criterion_matches(criterion: dict[str, Any], profile: Profile) -> bool:
-    value = getattr(profile, criterion["field"])
-    if "contains_any" in criterion:
+def criterion_matches(criterion: Criterion, profile: Profile) -> bool:
+    """Whether ``profile`` meets ``criterion`` (words and values compared without case)."""
+    value = getattr(profile, criterion.field)
+    if criterion.contains_any is not None:
         title = search_key(str(value))
-        return any(search_key(word) in title for word in criterion["contains_any"])
-    if "in" in criterion:
-        return str(value).casefold() in {str(v).casefold() for v in criterion["in"]}
+        return any(search_key(word) in title for word in criterion.contains_any)
+    if criterion.values is not None:
+        return str(value).casefold() in {str(v).casefold() for v in criterion.values}
     if value is None:
         return False
-    low, high = criterion.get("min"), criterion.get("max")
+    low, high = criterion.min, criterion.max
     return (low is None or value >= low) and (high is None or value <= high)
 
 
-def grade_for(points: int, grades: dict[str, int]) -> str:
+def grade_for(points: int, grades: GradeThresholds) -> str:
     """A, B or C when ``points`` reach that threshold, else D."""
-    for grade in ("A", "B", "C"):
-        if points >= grades[grade]:
-            return grade
-    return "D"
+    return grades.grade_for(points)
 
 
-def fit_line(fit: dict[str, Any], persona_key: str, points: int, marks: str) -> str:
+def fit_line(fit: FitRules, persona_key: str, points: int, marks: str) -> str:
     """The readable line of a fit, from the persona and which criteria are met (``marks``)."""
-    grade = grade_for(points, fit["grades"])
-    persona = next((p for p in fit["personas"] if p["key"] == persona_key), None)
+    grade = grade_for(points, fit.grades)
+    persona = fit.persona(persona_key)
     if persona is None:
         return f"fit {grade}: no persona defined"
     checks = " ".join(
-        f"{criterion['field']} {'✔' if mark == '1' else '✘'}"
-        for criterion, mark in zip(persona["criteria"], marks, strict=False)
+        f"{criterion.field} {'✔' if mark == '1' else '✘'}"
+        for criterion, mark in zip(persona.criteria, marks, strict=False)
     )
-    return f"fit {grade} ({persona['name']}, {points} pts): {checks}"
+    return f"fit {grade} ({persona.name}, {points} pts): {checks}"
 
 
-def fit_evaluate(profile: Profile, fit: dict[str, Any]) -> Fit:
+def fit_evaluate(profile: Profile, fit: FitRules) -> Fit:
     """Score ``profile`` against every persona and keep the best (first one on a tie)."""
     best: Fit | None = None
-    for persona in fit["personas"]:
-        marks = "".join("1" if criterion_matches(c, profile) else "0" for c in persona["criteria"])
-        weights = [c["weight"] for c, m in zip(persona["criteria"], marks, strict=True) if m == "1"]
+    for persona in fit.personas:
+        marks = "".join("1" if criterion_matches(c, profile) else "0" for c in persona.criteria)
+        weights = [c.weight for c, m in zip(persona.criteria, marks, strict=True) if m == "1"]
         points = min(sum(weights), 100)
         if best is None or points > best.points:
-            line = fit_line(fit, persona["key"], points, marks)
-            best = Fit(points, grade_for(points, fit["grades"]), persona["key"], line, marks)
+            line = fit_line(fit, persona.key, points, marks)
+            best = Fit(points, grade_for(points, fit.grades), persona.key, line, marks)
     return best or Fit(0, "D", "", "fit D: no persona defined")
 
 
@@ -90,12 +89,12 @@ class FitMemo:
     is evaluated once (by ``fit_evaluate`` itself, on the first profile that shows it).
     """
 
-    def __init__(self, fit: dict[str, Any]) -> None:
+    def __init__(self, fit: FitRules) -> None:
         self.fit = fit
-        criteria = [c for persona in fit["personas"] for c in persona["criteria"]]
-        fields = {c["field"] for c in criteria}
+        criteria = [c for persona in fit.personas for c in persona.criteria]
+        fields = {c.field for c in criteria}
         self._fields = [
-            (PROFILE_FIELDS.index(name), [c for c in criteria if c["field"] == name])
+            (PROFILE_FIELDS.index(name), [c for c in criteria if c.field == name])
             for name in PROFILE_FIELDS
             if name in fields
         ]

@@ -8,11 +8,11 @@ the profile changes (``scores_refresh``), not at each event.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import orjson
 
-from smarketing.scoring.batch import EventRow, Hot
+from smarketing.scoring.batch import HOT_FIELDS, EventRow, Hot, HotValues
 from smarketing.scoring.engagement import (
     EngagementState,
     state_prune,
@@ -22,8 +22,7 @@ from smarketing.scoring.engagement import (
 )
 from smarketing.scoring.prepared import Scorer
 
-# the columns of ScoreState that a fold writes, in the order of :func:`hot_values`
-HOT_FIELDS = ("value", "at", "since", "caps", "fast", "grade", "verdict")
+__all__ = ["HOT_FIELDS", "Folded", "explained", "history_fold", "hot_values", "state_fold"]
 
 
 class Folded(NamedTuple):
@@ -85,11 +84,11 @@ def history_fold(
     return folded
 
 
-def hot_values(folded: Folded, grade: str) -> tuple[Any, ...]:
-    """The state row of ``folded``, in ``HOT_FIELDS`` order."""
+def hot_values(folded: Folded, grade: str) -> HotValues:
+    """The written columns of the state row of ``folded`` (``HOT_FIELDS``)."""
     state = folded.state
     caps = orjson.dumps(state.counted).decode() if state.counted else ""
-    return (state.value, state.at, state.since, caps, folded.fast, grade, folded.verdict)
+    return HotValues(state.value, state.at, state.since, caps, folded.fast, grade, folded.verdict)
 
 
 def explained(events: Iterable[EventRow], scorer: Scorer) -> EngagementState:

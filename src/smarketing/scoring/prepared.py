@@ -1,4 +1,4 @@
-"""An agreement document prepared once for scoring many contacts (the event consumer's hot path).
+"""An agreement prepared once for scoring many contacts (the event consumer's hot path).
 
 Rules are indexed by event type, fit matches are remembered per field value and per
 combination, exclusion sets are built once. The results are those of ``engagement_fold``,
@@ -7,10 +7,7 @@ combination, exclusion sets are built once. The results are those of ``engagemen
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
+from smarketing.agreement.document import Agreement
 from smarketing.contacts.choices import ConsentState
 from smarketing.scoring.batch import Who
 from smarketing.scoring.engagement import EngagementRules
@@ -21,13 +18,13 @@ MEMO_LIMIT = 100_000
 
 
 class Scorer:
-    """One agreement document's rules, ready to score contact after contact."""
+    """One agreement's rules, ready to score contact after contact."""
 
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.document = document
-        self.rules = EngagementRules(document["engagement"])
-        self.fit = FitMemo(document["fit"])
-        self.mql = MqlRule(document)
+    def __init__(self, agreement: Agreement) -> None:
+        self.agreement = agreement
+        self.rules = EngagementRules(agreement.engagement)
+        self.fit = FitMemo(agreement.fit)
+        self.mql = MqlRule(agreement)
         self._excluded: dict[tuple[str, str, str], str] = {}
 
     def judge(self, who: Who) -> tuple[Fit, str]:
@@ -59,16 +56,18 @@ class Scorer:
         return fit, excluded
 
 
-_SCORERS: dict[bytes, Scorer] = {}
+_SCORERS: dict[str, Scorer] = {}
 
 
-def scorer_for(document: dict[str, Any]) -> Scorer:
-    """The prepared form of ``document``, kept across batches (keyed by its content, so an
-    edited draft or another version never reuses another document's memo)."""
-    key = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-    scorer = _SCORERS.get(key)
+def scorer_for(agreement: Agreement) -> Scorer:
+    """The prepared form of ``agreement``, kept across batches (keyed by its content, so an
+    edited draft or another version never reuses another agreement's memo)."""
+    key = agreement.fingerprint
+    scorer = _SCORERS.get(key) if key else None
     if scorer is None:
         if len(_SCORERS) >= 8:
             _SCORERS.clear()
-        scorer = _SCORERS[key] = Scorer(document)
+        scorer = Scorer(agreement)
+        if key:
+            _SCORERS[key] = scorer
     return scorer

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.models import AgreementVersion
+from smarketing.agreement.selectors import active_version
 from smarketing.contacts.models import Contact
-from smarketing.core.errors import DomainError
+from smarketing.core.errors import CommonErrorCode, DomainError
 from smarketing.scoring.backtest import agreement_preview
 from smarketing.scoring.models import PreviewRun, RunStatus
 from smarketing.users.models import User
@@ -20,8 +21,10 @@ def preview_request(
 ) -> tuple[PreviewRun, bool]:
     """Record a preview; return it and whether it should run in the worker (large databases)."""
     if not 1 <= months <= 24:
-        raise DomainError("Choose between 1 and 24 months.", code="invalid", field="months")
-    active = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+        raise DomainError(
+            "Choose between 1 and 24 months.", code=CommonErrorCode.INVALID, field="months"
+        )
+    active = active_version()
     total = Contact.objects.count()
     preview = PreviewRun.objects.create(
         version=version,
@@ -42,8 +45,8 @@ def preview_compute(preview: PreviewRun) -> PreviewRun:
     compare = preview.compared_with
     try:
         result = agreement_preview(
-            draft=preview.version.document,
-            active=compare.document if compare else None,
+            draft=preview.version.agreement,
+            active=compare.agreement if compare else None,
             draft_label=f"v{preview.version.number}",
             active_label=f"v{compare.number}" if compare else "",
             months=preview.months,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from smarketing.agreement.document import Agreement, ExclusionRules, grade_at_least, grades_from
 from smarketing.core.text import search_key
 
 GRADE_ORDER = "ABCD"
@@ -34,18 +34,18 @@ class Person:
 
 def at_least(grade: str, minimum: str) -> bool:
     """Whether ``grade`` is ``minimum`` or better (A is best)."""
-    return GRADE_ORDER.index(grade) <= GRADE_ORDER.index(minimum)
+    return grade_at_least(grade, minimum)
 
 
 class Exclusions:
     """The agreement's exclusions, prepared once for checking many people."""
 
-    def __init__(self, exclusions: dict[str, Any]) -> None:
-        self.competitors = {d.casefold() for d in exclusions.get("competitor_domains", [])}
-        self.free_mail = {d.casefold() for d in exclusions.get("free_mail_domains", [])}
-        self.student_words = [search_key(word) for word in exclusions.get("student_titles", [])]
-        self.countries = {c.upper() for c in exclusions.get("countries_out_of_target", [])}
-        self.opted_out = bool(exclusions.get("opted_out"))
+    def __init__(self, exclusions: ExclusionRules) -> None:
+        self.competitors = {d.casefold() for d in exclusions.competitor_domains}
+        self.free_mail = {d.casefold() for d in exclusions.free_mail_domains}
+        self.student_words = [search_key(word) for word in exclusions.student_titles]
+        self.countries = {c.upper() for c in exclusions.countries_out_of_target}
+        self.opted_out = exclusions.opted_out
         self._students: dict[str, bool] = {}
 
     def is_student(self, job_title: str) -> bool:
@@ -94,7 +94,7 @@ class Exclusions:
         return ""
 
 
-def exclusion_reason(person: Person, exclusions: dict[str, Any]) -> str:
+def exclusion_reason(person: Person, exclusions: ExclusionRules) -> str:
     """Why the person is out of target ('' when not excluded)."""
     return Exclusions(exclusions).reason(person)
 
@@ -102,30 +102,26 @@ def exclusion_reason(person: Person, exclusions: dict[str, Any]) -> str:
 class MqlRule:
     """The agreement's MQL rule and exclusions, prepared once for deciding many contacts."""
 
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.exclusions = Exclusions(document.get("exclusions", {}))
-        rule = document["mql"]
-        fast_track = rule.get("fast_track", [])
-        # one bit per event type a fast track names, in the document's order
-        self.fast_types = list(dict.fromkeys(fast["event"] for fast in fast_track))
+    def __init__(self, agreement: Agreement) -> None:
+        self.exclusions = Exclusions(agreement.exclusions)
+        rule = agreement.mql
+        fast_track = rule.fast_track
+        # one bit per event type a fast track names, in the agreement's order
+        self.fast_types = list(dict.fromkeys(fast.event for fast in fast_track))
         self.fast_track = [
-            (
-                fast["event"],
-                fast["min_fit"],
-                f"fast track: {fast['event']} with fit ≥ {fast['min_fit']}",
-            )
+            (fast.event, fast.min_fit, fast_track_reason(fast.event, fast.min_fit))
             for fast in fast_track
         ]
         self.bits = {kind: 1 << i for i, kind in enumerate(self.fast_types)}
         self._fast = [
-            (1 << self.fast_types.index(fast["event"]), _grades_from(fast["min_fit"]))
+            (1 << self.fast_types.index(fast.event), grades_from(fast.min_fit))
             for fast in fast_track
         ]
-        self.min_fit = rule["min_fit"]
-        self.min_engagement = rule["min_engagement"]
-        self._grades = _grades_from(rule["min_fit"])
-        self.met = f"fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
-        self.unmet = f"needs fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
+        self.min_fit = rule.min_fit
+        self.min_engagement = rule.min_engagement
+        self._grades = grades_from(rule.min_fit)
+        self.met = met_reason(rule.min_fit, rule.min_engagement)
+        self.unmet = "needs " + self.met
         self._reasons = [self.unmet, self.met, *(why for _, _, why in self.fast_track)]
 
     def seen(self, event_types: Iterable[str]) -> int:
@@ -173,9 +169,14 @@ class MqlRule:
         return code >= MET, self.reason(code, excluded)
 
 
-def _grades_from(minimum: str) -> str:
-    """The grades at least ``minimum`` (A is best)."""
-    return GRADE_ORDER[: GRADE_ORDER.index(minimum) + 1]
+def fast_track_reason(event: str, min_fit: str) -> str:
+    """The verdict of a fast track, e.g. ``fast track: demo_requested with fit ≥ C``."""
+    return f"fast track: {event} with fit ≥ {min_fit}"
+
+
+def met_reason(min_fit: str, min_engagement: float) -> str:
+    """The verdict of the rule met by fit and engagement, e.g. ``fit ≥ B and engagement ≥ 40``."""
+    return f"fit ≥ {min_fit} and engagement ≥ {min_engagement:g}"
 
 
 def mql_evaluate(
@@ -184,9 +185,9 @@ def mql_evaluate(
     engagement: float,
     event_types: set[str],
     person: Person,
-    document: dict[str, Any],
+    agreement: Agreement,
 ) -> tuple[bool, str]:
     """Return (qualifies, why) under the agreement's MQL rule; exclusions win over points."""
-    return MqlRule(document).evaluate(
+    return MqlRule(agreement).evaluate(
         grade=grade, engagement=engagement, event_types=event_types, person=person
     )

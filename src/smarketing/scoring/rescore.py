@@ -19,11 +19,13 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.selectors import active_version
 from smarketing.agreement.services import agreement_activate
 from smarketing.contacts.choices import LifecycleStage
 from smarketing.contacts.models import Contact
 from smarketing.core.db import sqlite_checkpoint, sqlite_sorts_on_disk
-from smarketing.core.errors import ConflictError
+from smarketing.core.errors import CommonErrorCode, ConflictError
+from smarketing.scoring.errors import ScoringErrorCode
 from smarketing.scoring.folding import HOT_FIELDS
 from smarketing.scoring.models import (
     ContactScore,
@@ -38,7 +40,8 @@ from smarketing.scoring.services import (
     cursor_advance,
     scoring_cursor_lock,
 )
-from smarketing.scoring.sql import ScoreQuery, lit, lits
+from smarketing.scoring.sql import ScoreQuery
+from smarketing.scoring.sql_dialect import lit, lits
 from smarketing.tracking.models import Event
 from smarketing.users.models import User
 
@@ -66,7 +69,7 @@ def _refuse_if_running(but: int | None = None) -> None:
         raise ConflictError(
             f"A rescore of version {running.version.number} is running "
             f"({running.percent} % done); wait for it to finish.",
-            code="rescore_running",
+            code=ScoringErrorCode.RESCORE_RUNNING,
         )
 
 
@@ -83,16 +86,18 @@ def rescore_start(
         raise ConflictError(
             f"Version {version.number} needs the approval of both sides before it can be "
             "activated.",
-            code="agreement_not_approved",
+            code=ScoringErrorCode.AGREEMENT_NOT_APPROVED,
         )
     if not activate and version.status not in (VersionStatus.ACTIVE, VersionStatus.APPROVED):
         raise ConflictError(
             f"Version {version.number} is {version.status}: only the active version or an "
             "approved one is rescored.",
-            code="agreement_not_scorable",
+            code=ScoringErrorCode.AGREEMENT_NOT_SCORABLE,
         )
     if daily_cap is not None and daily_cap < 1:
-        raise ConflictError("The daily cap must be at least 1.", code="invalid", field="daily_cap")
+        raise ConflictError(
+            "The daily cap must be at least 1.", code=CommonErrorCode.INVALID, field="daily_cap"
+        )
     with transaction.atomic():
         scoring_cursor_lock()  # waits for a consumer batch in flight: it never overlaps a run
         _refuse_if_running()
@@ -109,13 +114,13 @@ def rescore_start(
 
 def _reference_version_id() -> int | None:
     """The version whose scores say who qualified before: the active one."""
-    active = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+    active = active_version()
     return active.pk if active is not None else None
 
 
 def rescore_step(run: RescoreRun) -> bool:
     """Score the next range of contacts; return False when every contact is done."""
-    query = ScoreQuery(run.version.document)
+    query = ScoreQuery(run.version.agreement)
     with transaction.atomic():
         run = RescoreRun.objects.select_for_update().select_related("version").get(pk=run.pk)
         if run.status != RunStatus.RUNNING:
@@ -144,9 +149,31 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int, *, scan: 
         f"(q.qualifies AND c.lifecycle_stage IN {before} AND "
         "(NOT COALESCE(p.qualifies, FALSE) OR COALESCE(p.handover_due, FALSE)))"
     )
-    columns = (*SCORE_FIELDS, "handover_due")
-    updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
-    hot_updates = ", ".join(f"{name} = excluded.{name}" for name in HOT_FIELDS)
+    # each written column and the expression of the computed range that fills it
+    score_columns = {
+        "fit_grade": "q.grade",
+        "fit_points": "q.points",
+        "persona": "q.persona",
+        "fit_marks": "q.marks",
+        "engagement": "q.engagement",
+        "computed_at": lit(str(computed_at)),
+        "qualifies": "q.qualifies",
+        "reason": "q.reason",
+        "handover_due": handover,
+    }
+    hot_columns = {
+        "value": "q.engagement",
+        "at": "q.at",
+        "since": "q.since",
+        "caps": "q.caps",
+        "fast": "q.fast",
+        "grade": "q.grade",
+        "verdict": "q.verdict",
+    }
+    assert set(score_columns) == {*SCORE_FIELDS, "handover_due"}
+    assert set(hot_columns) == set(HOT_FIELDS)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in score_columns)
+    hot_updates = ", ".join(f"{name} = excluded.{name}" for name in hot_columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # one heavy statement per range: compiling it with JIT cost 6 of its 8 s, and the
@@ -166,9 +193,8 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int, *, scan: 
         cursor.execute(f"CREATE TEMPORARY TABLE {SCORED} AS {scores}")
         # the SELECT reads the old rows (the reference) before they are replaced
         cursor.execute(
-            f"INSERT INTO scoring_contactscore (version_id, contact_id, {', '.join(columns)}) "
-            f"SELECT {int(run.version_id)}, q.cid, q.grade, q.points, q.persona, q.marks, "
-            f"q.engagement, {lit(str(computed_at))}, q.qualifies, q.reason, {handover} "
+            f"INSERT INTO scoring_contactscore (version_id, contact_id, {', '.join(score_columns)})"
+            f" SELECT {int(run.version_id)}, q.cid, {', '.join(score_columns.values())} "
             f"FROM {SCORED} q JOIN contacts_contact c ON c.id = q.cid "
             f"LEFT JOIN scoring_contactscore p ON p.contact_id = q.cid "
             f"AND p.version_id = {int(reference) if reference else 0} "
@@ -176,9 +202,9 @@ def _chunk_write(run: RescoreRun, query: ScoreQuery, lo: int, hi: int, *, scan: 
         )
         written = cursor.rowcount
         cursor.execute(
-            f"INSERT INTO scoring_scorestate (version_id, contact_id, {', '.join(HOT_FIELDS)}) "
-            f"SELECT {int(run.version_id)}, q.cid, q.engagement, q.at, q.since, q.caps, q.fast, "
-            f"q.grade, q.verdict FROM {SCORED} q "
+            f"INSERT INTO scoring_scorestate (version_id, contact_id, {', '.join(hot_columns)}) "
+            f"SELECT {int(run.version_id)}, q.cid, {', '.join(hot_columns.values())} "
+            f"FROM {SCORED} q "
             f"WHERE TRUE ON CONFLICT (version_id, contact_id) DO UPDATE SET {hot_updates}"
         )
         cursor.execute(f"DROP TABLE {SCORED}")
@@ -217,10 +243,13 @@ def rescore_finish(run: RescoreRun) -> RescoreRun:
         _handover_caught_up(run)
         cursor_advance(run.last_event_id)
         if run.activate:
-            previous = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+            previous = active_version()
             actor = run.requested_by
             if actor is None:
-                raise ConflictError("An activation needs the user who asked for it.", code="actor")
+                raise ConflictError(
+                    "An activation needs the user who asked for it.",
+                    code=ScoringErrorCode.ACTOR_REQUIRED,
+                )
             agreement_activate(actor=actor, version=run.version)
             if previous is not None:
                 # its hand-over stops: the contacts it still had due are due under the new one

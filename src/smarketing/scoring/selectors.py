@@ -1,4 +1,4 @@
-"""Reads of stored scores."""
+"""Reads of stored scores and of rescore runs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from smarketing.agreement.models import VersionStatus
+from smarketing.agreement.models import AgreementVersion, VersionStatus
 from smarketing.scoring.breakdown import score_breakdown, score_engagement, score_hot
-from smarketing.scoring.models import ContactScore
+from smarketing.scoring.models import ContactScore, RescoreRun
 
 
 @dataclass(frozen=True)
@@ -33,3 +33,17 @@ def contact_score(*, contact_id: int, now: datetime | None = None) -> ScoreView 
     when = now or timezone.now()
     hot = score_hot(score)  # read once for both
     return ScoreView(score, score_engagement(score, when, hot), score_breakdown(score, when, hot))
+
+
+def score_under(*, contact_id: int, version_id: int) -> ContactScore | None:
+    """The contact's stored score under one version (with the version), if any."""
+    return (
+        ContactScore.objects.select_related("version")
+        .filter(version_id=version_id, contact_id=contact_id)
+        .first()
+    )
+
+
+def rescore_last(*, version: AgreementVersion) -> RescoreRun | None:
+    """The newest rescore run of ``version`` (running, done or failed)."""
+    return RescoreRun.objects.filter(version=version).first()

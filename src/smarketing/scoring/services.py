@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.models import AgreementVersion
+from smarketing.agreement.selectors import active_version
 from smarketing.contacts.choices import LifecycleStage, TransitionSource
 from smarketing.contacts.services import contacts_stage_bulk_change
 from smarketing.core.bulk import rows_insert, rows_update, value_adapt
@@ -121,7 +122,7 @@ def scores_apply(
     if not by_contact:
         return 0
     last_id = max(event.pk for event in events)
-    scorer = scorer_for(version.document)
+    scorer = scorer_for(version.agreement)
     moment = now.timestamp()
     hots = hot_rows(by_contact, version_id=version.pk)
     rows: list[tuple[Any, ...]] = []
@@ -143,7 +144,7 @@ def scores_apply(
             refold.append((contact_id, hot))
             continue
         values = hot_values(folded, hot.grade)
-        if values != hot[1:8]:  # unchanged when no event matched a rule
+        if values != hot.values():  # unchanged when no event matched a rule
             rows.append((*values, hot.pk))
         if folded.verdict != hot.verdict:
             changes.append(Change(contact_id, hot.verdict, folded))
@@ -206,7 +207,7 @@ def _verdicts_write(
         qualifies = verdict >= MET
         score = ids.get(change.contact_id)
         if score is not None:  # always there: both rows are written and deleted together
-            rows.append((change.folded.engagement, stamp, qualifies, reason, score[0]))
+            rows.append((change.folded.engagement, stamp, qualifies, reason, score.id))
         if qualify and qualifies and change.before < MET:
             crossing[reason].append(change.contact_id)
     rows.sort(key=itemgetter(-1))
@@ -244,7 +245,7 @@ def _scores_write(
     """Write the judged scores, score rows and state rows (one statement per kind) and, with
     ``qualify``, move the contacts that cross the MQL rule to ``mql``. Returns how many scores
     were written."""
-    scorer = scorer_for(version.document)
+    scorer = scorer_for(version.agreement)
     created, changed, hot_created, hot_changed = [], [], [], []
     crossing: dict[str, list[int]] = defaultdict(list)
     stamp = value_adapt(ContactScore, "computed_at", now)  # adapted once, not once per row
@@ -278,13 +279,13 @@ def _scores_write(
 
 def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -> int:
     """Judge again, under the active version, the fit, exclusions and MQL rule of these contacts
-    after their profile or their account changed (``contacts.signals.profile_changed``: an
+    after their profile or their account changed (a ``ProfileChange`` row: an
     import, a form, the admin); returns how many scores were rewritten. A contact that now
     meets the rule moves to ``mql``, as an event would move it.
 
     No event is read: each stored state is decayed to ``now``. Contacts without a score are
     left to their first event or the next rescore. (A version being rescored reads the
-    profiles range by range: ``scores_refresh_task`` runs again once the run is over.)
+    profiles range by range: ``scoring.refresh`` judges them once more after the run.)
     """
     version = active_version()
     ids = sorted(set(contact_ids))
@@ -292,7 +293,7 @@ def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -
         return 0
     when = now or timezone.now()
     moment = when.timestamp()
-    scorer = scorer_for(version.document)
+    scorer = scorer_for(version.agreement)
     written = 0
     with transaction.atomic(), gc_paused():
         scoring_cursor_lock()  # after a consumer batch in flight, never between its read and write
@@ -312,11 +313,6 @@ def scores_refresh(*, contact_ids: Iterable[int], now: datetime | None = None) -
     return written
 
 
-def active_version() -> AgreementVersion | None:
-    """The version in force, if any."""
-    return AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
-
-
 def contact_rescore(*, contact_id: int, now: datetime | None = None) -> None:
     """Judge a contact's profile and refold all of its scored events (after a visitor was
     identified as this contact, or a form changed its profile).
@@ -334,7 +330,7 @@ def contact_rescore(*, contact_id: int, now: datetime | None = None) -> None:
         if scored is None:
             return
         history = histories([contact_id], up_to=cursor.last_event_id)
-        judged = _judge(scorer_for(version.document), scored, when.timestamp(), history)
+        judged = _judge(scorer_for(version.agreement), scored, when.timestamp(), history)
         _scores_write([(_prior(scored), judged)], version=version, now=when, qualify=True)
 
 

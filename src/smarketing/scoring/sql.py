@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
+from smarketing.agreement.document import Agreement, Criterion
 from smarketing.scoring.engagement import DAY, EngagementRules
 from smarketing.scoring.fit import Profile, criterion_matches
 from smarketing.scoring.qualification import (
@@ -36,7 +36,10 @@ from smarketing.scoring.qualification import (
     MqlRule,
     Person,
     exclusion_reason,
+    fast_track_reason,
+    met_reason,
 )
+from smarketing.scoring.sql_dialect import Dialect, lit, lits, whole_number
 
 ACCOUNT_TEXT_FIELDS = ("sector", "size_band", "country")
 EXPONENT_LIMIT = 1000.0  # 2^±1000 fits a double: no overflow, no underflow error on PostgreSQL
@@ -45,98 +48,20 @@ TITLES = "scoring_tmp_titles"
 ACCOUNTS = "scoring_tmp_accounts"
 
 
-def lit(value: Any) -> str:
-    """A SQL literal: quoted text, or a number."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) else str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def lits(values: list[Any]) -> str:
-    """``(v1, v2, ...)``; an impossible match for an empty list."""
-    return "(" + ", ".join(lit(v) for v in values) + ")" if values else "(NULL)"
-
-
-class Dialect:
-    """The few expressions that differ between SQLite and PostgreSQL."""
-
-    def __init__(self, vendor: str) -> None:
-        self.postgres = vendor == "postgresql"
-
-    def epoch(self, column: str) -> str:
-        """Seconds since 1970 with microseconds, as a double."""
-        if self.postgres:
-            return f"EXTRACT(EPOCH FROM {column})::double precision"
-        # Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC: whole seconds + the fraction
-        # (strftime only sees the whole seconds: it rounds a fraction to milliseconds, so
-        # 59.9995 would become the next second, or the next day at midnight)
-        return (
-            f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) "
-            f"+ CAST(substr({column}, 20) AS REAL))"
-        )
-
-    def day_of(self, seconds: str) -> str:
-        """Whole days since 1970 of ``seconds`` since 1970 (not negative)."""
-        if self.postgres:
-            return f"FLOOR({seconds} / 86400)::bigint"
-        return f"(CAST({seconds} AS INTEGER) / 86400)"
-
-    def prop_equals(self, column: str, key: str, value: Any) -> str:
-        """``properties.get(key) == value`` as Python compares them."""
-        if self.postgres:
-            got = f"({column} -> {lit(key)})"
-            if value is None:
-                return f"({got} IS NULL OR {got} = 'null'::jsonb)"
-            return f"{got} = {lit(orjson.dumps(value).decode())}::jsonb"
-        path = lit('$."' + key.replace('"', '\\"') + '"')
-        if value is None:
-            return f"json_extract({column}, {path}) IS NULL"
-        return f"json_extract({column}, {path}) = {lit(value)}"
-
-    def array(self, expression: str) -> str:
-        if self.postgres:
-            return f"json_agg({expression} ORDER BY {expression})"
-        return f"json_group_array({expression})"  # sorted again when loaded
-
-    def object_agg(self, key: str, value: str) -> str:
-        if self.postgres:
-            return f"json_object_agg({key}, {value})"
-        return f"json_group_object({key}, json({value}))"
-
-    def smallest(self, *values: str) -> str:
-        return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(values)})"
-
-    def largest(self, *values: str) -> str:
-        return f"{'GREATEST' if self.postgres else 'MAX'}({', '.join(values)})"
-
-    def text(self, expression: str) -> str:
-        return f"CAST({expression} AS TEXT)"
-
-    def email_domain(self, column: str) -> str:
-        find = "strpos" if self.postgres else "instr"
-        return f"substr({column}, {find}({column}, '@') + 1)"
-
-    def json_text(self, expression: str) -> str:
-        """A JSON value as text (SQLite's JSON functions return text already)."""
-        return f"({expression})::text" if self.postgres else expression
-
-
 class ScoreQuery:
-    """The SQL of one agreement document's scores."""
+    """The SQL of one agreement's scores."""
 
-    def __init__(self, document: dict[str, Any], vendor: str | None = None) -> None:
-        self.document = document
+    def __init__(self, agreement: Agreement, vendor: str | None = None) -> None:
+        self.agreement = agreement
         self.sql = Dialect(vendor or connection.vendor)
-        self.rules: list[dict[str, Any]] = document["engagement"]["rules"]
-        self.half_life = float(document["engagement"]["half_life_days"]) * 86400.0
-        self.personas: list[dict[str, Any]] = document["fit"]["personas"]
-        self.exclusions: dict[str, Any] = document.get("exclusions", {})
-        criteria = [c for p in self.personas for c in p["criteria"]]
-        self.title_criteria = [c for c in criteria if c["field"] == "job_title"]
-        self.account_criteria = [c for c in criteria if c["field"] in ACCOUNT_TEXT_FIELDS]
-        self.fast_types = MqlRule(document).fast_types  # bit i: the state row's ``fast``
+        self.rules = agreement.engagement.rules
+        self.half_life = agreement.engagement.half_life_days * 86400.0
+        self.personas = agreement.fit.personas
+        self.exclusions = agreement.exclusions
+        criteria = [c for p in self.personas for c in p.criteria]
+        self.title_criteria = [c for c in criteria if c.field == "job_title"]
+        self.account_criteria = [c for c in criteria if c.field in ACCOUNT_TEXT_FIELDS]
+        self.fast_types = MqlRule(agreement).fast_types  # bit i: the state row's ``fast``
 
     # ---- lookups: criteria on text decided in Python, once per distinct value --------------
 
@@ -160,7 +85,7 @@ class ScoreQuery:
             "LEFT JOIN contacts_account a ON a.id = c.account_id WHERE c.id >= %s AND c.id < %s",
             [lo, hi],
         )
-        out = {c.upper() for c in self.exclusions.get("countries_out_of_target", [])}
+        out = {c.upper() for c in self.exclusions.countries_out_of_target}
         rows = []
         for sector, size_band, country in cursor.fetchall():
             profile = Profile(sector=sector, size_band=size_band, country=country)
@@ -198,10 +123,10 @@ class ScoreQuery:
         weighs both itself)."""
         branches = []
         for index, rule in enumerate(self.rules):
-            tests = [f"e.type = {lit(rule['event'])}"]
+            tests = [f"e.type = {lit(rule.event)}"]
             tests += [
                 self.sql.prop_equals("e.properties", key, value)
-                for key, value in (rule.get("where") or {}).items()
+                for key, value in rule.where.items()
             ]
             branches.append(f"WHEN {' AND '.join(tests)} THEN {index}")
         rule_case = f"CASE {' '.join(branches)} END" if branches else "NULL"
@@ -217,15 +142,13 @@ class ScoreQuery:
     ) -> str:
         """``scored``: the rule-matched events of the range with points, cap window and rank
         (``scan``: see :meth:`matched_events`)."""
-        caps: list[str | None] = [
-            str(int(r["cap"]["count"])) if r.get("cap") else None for r in self.rules
-        ]
+        caps: list[str | None] = [str(r.cap.count) if r.cap else None for r in self.rules]
         day = self.sql.day_of("ts")
         windows: list[str | None] = [
-            f"{day} / {int(r['cap']['per_days'])}" if r.get("cap") else "0" for r in self.rules
+            f"{day} / {r.cap.per_days}" if r.cap else "0" for r in self.rules
         ]
-        points: list[str | None] = [lit(float(r["points"])) for r in self.rules]
-        types: list[str | None] = [lit(r["event"]) for r in self.rules]
+        points: list[str | None] = [lit(float(r.points)) for r in self.rules]
+        types: list[str | None] = [lit(r.event) for r in self.rules]
         recent = f" AND {self.sql.epoch('e.occurred_at')} >= {lit(since)}" if since else ""
         matched = self.matched_events(
             f"e.contact_id >= {int(lo)} AND e.contact_id < {int(hi)} "
@@ -258,23 +181,23 @@ scored AS (
 
     # ---- fit and exclusions ----------------------------------------------------------------
 
-    def _criterion(self, criterion: dict[str, Any]) -> str:
-        if criterion["field"] == "job_title":
+    def _criterion(self, criterion: Criterion) -> str:
+        if criterion.field == "job_title":
             return f"tt.c{self.title_criteria.index(criterion)} = 1"
-        if criterion["field"] in ACCOUNT_TEXT_FIELDS:
+        if criterion.field in ACCOUNT_TEXT_FIELDS:
             return f"ta.c{self.account_criteria.index(criterion)} = 1"
         tests = ["a.annual_revenue IS NOT NULL"]
-        if criterion.get("min") is not None:
-            tests.append(f"a.annual_revenue >= {lit(criterion['min'])}")
-        if criterion.get("max") is not None:
-            tests.append(f"a.annual_revenue <= {lit(criterion['max'])}")
+        if criterion.min is not None:
+            tests.append(f"a.annual_revenue >= {lit(whole_number(criterion.min))}")
+        if criterion.max is not None:
+            tests.append(f"a.annual_revenue <= {lit(whole_number(criterion.max))}")
         return "(" + " AND ".join(tests) + ")"
 
     def _excluded(self) -> str:
         """The exclusion reason, in the order ``exclusion_reason`` checks them ('' if none)."""
         domain = self.sql.email_domain("c.email_normalized")
-        competitors = [d.casefold() for d in self.exclusions.get("competitor_domains", [])]
-        free = [d.casefold() for d in self.exclusions.get("free_mail_domains", [])]
+        competitors = [d.casefold() for d in self.exclusions.competitor_domains]
+        free = [d.casefold() for d in self.exclusions.free_mail_domains]
         branches = [
             f"WHEN {domain} IN {lits(competitors)} "
             f"OR LOWER(COALESCE(a.domain, '')) IN {lits(competitors)} THEN 'competitor'",
@@ -282,7 +205,7 @@ scored AS (
             "WHEN tt.x = 1 THEN 'student'",
             "WHEN ta.x = 1 THEN 'country out of target'",
         ]
-        if self.exclusions.get("opted_out"):
+        if self.exclusions.opted_out:
             branches.append("WHEN c.consent = 'withdrawn' THEN 'opted out'")
         return f"CASE {' '.join(branches)} ELSE '' END"
 
@@ -290,10 +213,10 @@ scored AS (
         """``fit``: per contact, the best persona (index, points, marks) and the exclusion."""
         columns = []
         for index, persona in enumerate(self.personas):
-            tests = [self._criterion(c) for c in persona["criteria"]]
+            tests = [self._criterion(c) for c in persona.criteria]
             weights = " + ".join(
-                f"CASE WHEN {t} THEN {int(c['weight'])} ELSE 0 END"
-                for t, c in zip(tests, persona["criteria"], strict=True)
+                f"CASE WHEN {t} THEN {c.weight} ELSE 0 END"
+                for t, c in zip(tests, persona.criteria, strict=True)
             )
             marks = " || ".join(f"CASE WHEN {t} THEN '1' ELSE '0' END" for t in tests)
             columns.append(f"{self.sql.smallest(weights or '0', '100')} AS p{index}")
@@ -310,8 +233,8 @@ scored AS (
             whens = " ".join(f"WHEN {i} THEN {prefix}{i}" for i in range(count))
             return f"CASE best {whens} END"
 
-        personas = " ".join(f"WHEN {i} THEN {lit(p['key'])}" for i, p in enumerate(self.personas))
-        grades = self.document["fit"]["grades"]
+        personas = " ".join(f"WHEN {i} THEN {lit(p.key)}" for i, p in enumerate(self.personas))
+        grades = self.agreement.fit.grades
         return f"""
 people AS (
   SELECT c.id AS cid, {", ".join(columns)}
@@ -330,9 +253,9 @@ fit AS (
   FROM ranked
 ),
 graded AS (
-  SELECT fit.*, CASE WHEN points >= {lit(float(grades["A"]))} THEN 'A'
-                     WHEN points >= {lit(float(grades["B"]))} THEN 'B'
-                     WHEN points >= {lit(float(grades["C"]))} THEN 'C' ELSE 'D' END AS grade
+  SELECT fit.*, CASE WHEN points >= {lit(grades.a)} THEN 'A'
+                     WHEN points >= {lit(grades.b)} THEN 'B'
+                     WHEN points >= {lit(grades.c)} THEN 'C' ELSE 'D' END AS grade
   FROM fit
 )"""
 
@@ -340,16 +263,16 @@ graded AS (
 
     def qualification(self, *, engagement: str, has_type: dict[str, str]) -> tuple[str, str, str]:
         """SQL (qualifies, reason, verdict code) over ``f`` (graded), as ``MqlRule`` decides."""
-        rule = self.document["mql"]
+        rule = self.agreement.mql
         tests = [("f.excluded <> ''", f"{lit(EXCLUDED)} || f.excluded", OUT_OF_TARGET)]
-        for index, fast in enumerate(rule.get("fast_track", [])):
-            grades = lits(list(GRADE_ORDER[: GRADE_ORDER.index(fast["min_fit"]) + 1]))
-            why = f"fast track: {fast['event']} with fit ≥ {fast['min_fit']}"
-            test = f"{has_type[fast['event']]} = 1 AND f.grade IN {grades}"
+        for index, fast in enumerate(rule.fast_track):
+            grades = lits(list(GRADE_ORDER[: GRADE_ORDER.index(fast.min_fit) + 1]))
+            why = fast_track_reason(fast.event, fast.min_fit)
+            test = f"{has_type[fast.event]} = 1 AND f.grade IN {grades}"
             tests.append((test, lit(why), FAST_TRACK + index))
-        grades = lits(list(GRADE_ORDER[: GRADE_ORDER.index(rule["min_fit"]) + 1]))
-        test = f"f.grade IN {grades} AND {engagement} >= {lit(float(rule['min_engagement']))}"
-        terms = f"fit ≥ {rule['min_fit']} and engagement ≥ {rule['min_engagement']:g}"
+        grades = lits(list(GRADE_ORDER[: GRADE_ORDER.index(rule.min_fit) + 1]))
+        test = f"f.grade IN {grades} AND {engagement} >= {lit(rule.min_engagement)}"
+        terms = met_reason(rule.min_fit, rule.min_engagement)
         tests.append((test, lit(terms), MET))
 
         def case(pick: Callable[[tuple[str, str, int]], str], otherwise: str) -> str:
@@ -371,7 +294,7 @@ graded AS (
         state row (value, at, since, caps, fast, verdict), qualifies, reason — with events up
         to ``last_event_id``, at ``now``."""
         sql = self.sql
-        names = [r["key"] for r in self.rules]
+        names = [r.key for r in self.rules]
         fast = "".join(
             f", MAX(CASE WHEN type = {lit(t)} THEN 1 ELSE 0 END) AS ft{i}"
             for i, t in enumerate(self.fast_types)
@@ -379,9 +302,9 @@ graded AS (
         bits = " + ".join(f"COALESCE(g.ft{i}, 0) * {1 << i}" for i in range(len(self.fast_types)))
         rule_name = f"CASE r {' '.join(f'WHEN {i} THEN {lit(n)}' for i, n in enumerate(names))} END"
         # the cap windows a state keeps (see scoring.engagement): those ending after ``since``
-        since = EngagementRules(self.document["engagement"]).horizon(now)
+        since = EngagementRules(self.agreement.engagement).horizon(now)
         widths = self._by_rule(
-            [lit(float(r["cap"]["per_days"]) * DAY) if r.get("cap") else None for r in self.rules]
+            [lit(float(r.cap.per_days) * DAY) if r.cap else None for r in self.rules]
         )
         engagement = "COALESCE(g.value, 0.0)"
         qualifies, reason, verdict = self.qualification(

@@ -1,4 +1,4 @@
-"""Scoring work run by the worker: the event consumer, full rescores and MQL hand-overs."""
+"""Scoring work run by the worker: the event consumer, full rescores and the pacing of MQLs."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from smarketing.agreement.models import VersionStatus
-from smarketing.jobs.durable import durable_task, job_enqueue
+from smarketing.jobs.durable import durable_task
 from smarketing.jobs.schedule import periodic
-from smarketing.scoring.handover import handover_release
 from smarketing.scoring.models import PreviewRun, RescoreRun, RunStatus
+from smarketing.scoring.pacing import mql_pacing_release
 from smarketing.scoring.previews import preview_compute
+from smarketing.scoring.refresh import profile_changes_consume
 from smarketing.scoring.rescore import rescore_fail, rescore_run
-from smarketing.scoring.services import contact_rescore, scores_refresh, scoring_consume
-
-REFRESH_AFTER_RUN = timedelta(minutes=1)  # a refresh waits so long for a running rescore
+from smarketing.scoring.services import contact_rescore, scoring_consume
 
 
 @durable_task(max_attempts=5, base_delay=5)
@@ -38,7 +36,7 @@ def rescore_task(run_id: int) -> str:
     except Exception as exc:
         rescore_fail(run, f"{type(exc).__name__}: {exc}")
         raise
-    handover_release()
+    mql_pacing_release()
     return run.status
 
 
@@ -52,15 +50,15 @@ def preview_task(preview_id: int) -> str:
 
 
 @durable_task(max_attempts=5, base_delay=60)
-def handover_task() -> int:
-    """Move today's share of due contacts to MQL."""
-    return handover_release()
+def mql_pacing_task() -> int:
+    """Move today's share of an activation's due contacts to MQL."""
+    return mql_pacing_release()
 
 
 periodic(
     "scoring.consume", every=timedelta(seconds=settings.PIPELINE_SECONDS), task=scoring_consume_task
 )
-periodic("scoring.handover", every=timedelta(minutes=15), task=handover_task)
+periodic("scoring.mql_pacing", every=timedelta(minutes=15), task=mql_pacing_task)
 
 
 @durable_task(max_attempts=5, base_delay=10)
@@ -70,18 +68,17 @@ def contact_rescore_task(contact_id: int) -> None:
 
 
 @durable_task(max_attempts=5, base_delay=10)
-def scores_refresh_task(contact_ids: list[int]) -> int:
-    """Judge again the fit and MQL rule of contacts whose profile or account changed.
+def profile_changes_task() -> int:
+    """Judge again the contacts whose profile or account changed (batch by batch); return how
+    many scores were rewritten."""
+    total = 0
+    while (consumed := profile_changes_consume()).changes:
+        total += consumed.rewritten
+    return total
 
-    While another version is being rescored (it may have read these profiles before the
-    change), the refresh is done now under the active version and once more after the run.
-    The worker then keeps the fits it finds, so the one judged last must be current.
-    """
-    written = scores_refresh(contact_ids=contact_ids)
-    if (
-        RescoreRun.objects.filter(status=RunStatus.RUNNING)
-        .exclude(version__status=VersionStatus.ACTIVE)
-        .exists()
-    ):
-        job_enqueue(scores_refresh_task, contact_ids, delay=REFRESH_AFTER_RUN)
-    return written
+
+periodic(
+    "scoring.profile_changes",
+    every=timedelta(seconds=settings.PIPELINE_SECONDS),
+    task=profile_changes_task,
+)

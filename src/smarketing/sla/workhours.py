@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import holidays as holiday_tables
 
 from smarketing.core.errors import DomainError
+from smarketing.sla.errors import SlaErrorCode
 
 MAX_DAYS = 3660  # ten years: a clock further away than that is a data error
 
@@ -69,7 +70,9 @@ class BusinessCalendar:
         day = start.astimezone(self.zone).date()
         last = end.astimezone(self.zone).date()
         if (last - day).days > MAX_DAYS:
-            raise DomainError("A clock cannot span more than ten years.", code="clock_too_long")
+            raise DomainError(
+                "A clock cannot span more than ten years.", code=SlaErrorCode.CLOCK_TOO_LONG
+            )
         while day <= last:
             for opens, closes in self._intervals(day):
                 lo, hi = max(opens, start), min(closes, end)
@@ -94,7 +97,9 @@ class BusinessCalendar:
                     return (lo + timedelta(seconds=left)).astimezone(UTC)
                 left -= available
             day += timedelta(days=1)
-        raise DomainError("No working time in the next ten years.", code="no_working_time")
+        raise DomainError(
+            "No working time in the next ten years.", code=SlaErrorCode.NO_WORKING_TIME
+        )
 
 
 _CACHE: dict[tuple[str, int], holiday_tables.HolidayBase] = {}
@@ -108,6 +113,6 @@ def _holidays(country: str, year: int) -> holiday_tables.HolidayBase:
             _CACHE[key] = holiday_tables.country_holidays(key[0], years=year)
         except NotImplementedError as exc:
             raise DomainError(
-                f"No public holidays are known for {country!r}.", code="unknown_country"
+                f"No public holidays are known for {country!r}.", code=SlaErrorCode.UNKNOWN_COUNTRY
             ) from exc
     return _CACHE[key]

@@ -21,6 +21,7 @@ from smarketing.contacts.models import Contact, ContactExternalId
 from smarketing.core.bulk import rows_insert
 from smarketing.core.text import email_normalize
 from smarketing.tracking.choices import EventType
+from smarketing.tracking.errors import TrackingErrorCode
 from smarketing.tracking.models import Event, IdentifiedVisitor
 
 MAX_BATCH = 1000
@@ -101,34 +102,54 @@ def _check(
 ) -> tuple[int | None, str, str]:
     """Return (contact id, error code, message); the code is empty when the event is valid."""
     if event.type not in EVENT_TYPES:
-        return None, "unknown_event_type", f"Unknown event type {event.type!r}."
+        return None, TrackingErrorCode.UNKNOWN_EVENT_TYPE, f"Unknown event type {event.type!r}."
     if timezone.is_naive(event.occurred_at):
-        return None, "invalid_timestamp", "The time needs a time zone (e.g. 2026-11-24T10:00:00Z)."
+        return (
+            None,
+            TrackingErrorCode.INVALID_TIMESTAMP,
+            "The time needs a time zone (e.g. 2026-11-24T10:00:00Z).",
+        )
     if event.occurred_at > now + FUTURE_SKEW:
-        return None, "occurred_in_future", "The event is more than five minutes in the future."
+        return (
+            None,
+            TrackingErrorCode.OCCURRED_IN_FUTURE,
+            "The event is more than five minutes in the future.",
+        )
     if event.occurred_at < now - OLDEST:
-        return None, "occurred_too_old", "The event is more than five years old."
+        return None, TrackingErrorCode.OCCURRED_TOO_OLD, "The event is more than five years old."
     if len(orjson.dumps(event.properties)) > MAX_PROPERTIES_BYTES:
-        return None, "properties_too_large", "Properties are limited to 8 KB."
+        return None, TrackingErrorCode.PROPERTIES_TOO_LARGE, "Properties are limited to 8 KB."
     contact_id = None
     if event.contact_id is not None:
         if event.contact_id not in known:
-            return None, "unknown_contact", f"No contact has the id {event.contact_id}."
+            return (
+                None,
+                TrackingErrorCode.UNKNOWN_CONTACT,
+                f"No contact has the id {event.contact_id}.",
+            )
         contact_id = event.contact_id
     elif event.email:
         contact_id = by_email.get(email_normalize(event.email))
         if contact_id is None:
-            return None, "unknown_contact", f"No contact has the email {event.email}."
+            return (
+                None,
+                TrackingErrorCode.UNKNOWN_CONTACT,
+                f"No contact has the email {event.email}.",
+            )
     elif event.external_id:
         contact_id = by_email.get(f"\x00{event.external_source}\x00{event.external_id}")
         if contact_id is None:
             return (
                 None,
-                "unknown_contact",
+                TrackingErrorCode.UNKNOWN_CONTACT,
                 f"No contact has the id {event.external_id!r} in {event.external_source!r}.",
             )
     elif not event.visitor_id:
-        return None, "no_subject", "An event names a contact (id or email) or a visitor id."
+        return (
+            None,
+            TrackingErrorCode.NO_SUBJECT,
+            "An event names a contact (id or email) or a visitor id.",
+        )
     return contact_id, "", ""
 
 

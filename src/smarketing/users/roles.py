@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from smarketing.core.errors import PermissionDeniedError
+from smarketing.core.errors import CommonErrorCode, PermissionDeniedError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -115,5 +115,5 @@ def ensure_can(user: User | AnonymousUser | None, capability: Capability) -> Non
         raise PermissionDeniedError(
             _("Your role does not allow this action (%(capability)s).")
             % {"capability": capability.value},
-            code="permission_denied",
+            code=CommonErrorCode.PERMISSION_DENIED,
         )

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from smarketing.core.errors import ConflictError, DomainError
+from smarketing.core.errors import CommonErrorCode, ConflictError, DomainError
+from smarketing.users.errors import UsersErrorCode
 from smarketing.users.models import User
 from smarketing.users.roles import Role
 
@@ -27,19 +28,25 @@ def user_create(
     if role not in Role.values:
         raise DomainError(
             f"Unknown role {role!r}: use one of {', '.join(Role.values)}.",
-            code="invalid_role",
+            code=UsersErrorCode.INVALID_ROLE,
             field="role",
         )
     if not username.strip():
-        raise DomainError("A username is required.", code="required", field="username")
+        raise DomainError(
+            "A username is required.", code=CommonErrorCode.REQUIRED, field="username"
+        )
     try:
         validate_email(email)
     except ValidationError as exc:
         raise DomainError(
-            f"{email!r} is not a valid email address.", code="invalid_email", field="email"
+            f"{email!r} is not a valid email address.",
+            code=UsersErrorCode.INVALID_EMAIL,
+            field="email",
         ) from exc
     if role == Role.SALES_REP and manager is None:
-        raise DomainError("A sales rep needs a manager.", code="manager_required", field="manager")
+        raise DomainError(
+            "A sales rep needs a manager.", code=UsersErrorCode.MANAGER_REQUIRED, field="manager"
+        )
     user = User(
         username=username.strip(),
         email=email.strip(),
@@ -55,14 +62,14 @@ def user_create(
             validate_password(password, user)
         except ValidationError as exc:
             raise DomainError(
-                " ".join(exc.messages), code="weak_password", field="password"
+                " ".join(exc.messages), code=UsersErrorCode.WEAK_PASSWORD, field="password"
             ) from exc
     user.set_password(password)
     with transaction.atomic():
         if User.objects.filter(username__iexact=user.username).exists():
             raise ConflictError(
                 f"A user named {user.username!r} already exists.",
-                code="duplicate_username",
+                code=UsersErrorCode.DUPLICATE_USERNAME,
                 field="username",
             )
         user.save()

@@ -4,6 +4,7 @@ from smarketing.contacts.services.accounts import account_create
 from smarketing.contacts.services.activities import activity_log
 from smarketing.contacts.services.contacts import contact_create, contact_update
 from smarketing.contacts.services.deals import deal_create, deal_lose, deal_win
+from smarketing.contacts.services.profiles import profile_change_record
 from smarketing.contacts.services.stages import (
     HistoryStep,
     contact_stage_change,
@@ -22,5 +23,6 @@ __all__ = [
     "deal_create",
     "deal_lose",
     "deal_win",
+    "profile_change_record",
     "stage_history_bulk_write",
 ]

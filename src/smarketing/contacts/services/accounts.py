@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from smarketing.contacts.errors import ContactsErrorCode
 from smarketing.contacts.models import Account
-from smarketing.core.errors import ConflictError, DomainError
+from smarketing.core.errors import CommonErrorCode, ConflictError, DomainError
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
@@ -36,10 +37,12 @@ def account_create(
     if actor is not None:
         ensure_can(actor, Capability.EDIT_CONTACTS)
     if not name.strip():
-        raise DomainError("An account needs a name.", code="required", field="name")
+        raise DomainError("An account needs a name.", code=CommonErrorCode.REQUIRED, field="name")
     if annual_revenue is not None and annual_revenue < 0:
         raise DomainError(
-            "Annual revenue cannot be negative.", code="invalid_amount", field="annual_revenue"
+            "Annual revenue cannot be negative.",
+            code=ContactsErrorCode.INVALID_AMOUNT,
+            field="annual_revenue",
         )
     account = Account(
         name=name.strip(),
@@ -56,7 +59,7 @@ def account_create(
     except IntegrityError as exc:
         raise ConflictError(
             f"An account with the domain {account.domain} already exists.",
-            code="duplicate_domain",
+            code=ContactsErrorCode.DUPLICATE_DOMAIN,
             field="domain",
         ) from exc
     return account

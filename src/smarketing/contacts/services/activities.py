@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from smarketing.contacts.choices import ActivityKind
+from smarketing.contacts.errors import ContactsErrorCode
 from smarketing.contacts.models import Activity, Contact, Deal
-from smarketing.core.errors import DomainError
+from smarketing.core.errors import CommonErrorCode, DomainError
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
@@ -26,13 +27,19 @@ def activity_log(
     """Record a call, meeting, email or note that ``actor`` had with ``contact``."""
     ensure_can(actor, Capability.LOG_ACTIVITY)
     if kind not in ActivityKind.values:
-        raise DomainError(f"Unknown activity kind {kind!r}.", code="invalid_kind", field="kind")
+        raise DomainError(
+            f"Unknown activity kind {kind!r}.", code=ContactsErrorCode.INVALID_KIND, field="kind"
+        )
     if not subject.strip():
-        raise DomainError("An activity needs a subject.", code="required", field="subject")
+        raise DomainError(
+            "An activity needs a subject.", code=CommonErrorCode.REQUIRED, field="subject"
+        )
     when = occurred_at or timezone.now()
     if when > timezone.now() + timedelta(minutes=5):
         raise DomainError(
-            "An activity cannot be logged in the future.", code="in_future", field="occurred_at"
+            "An activity cannot be logged in the future.",
+            code=ContactsErrorCode.IN_FUTURE,
+            field="occurred_at",
         )
     return Activity.objects.create(
         contact=contact,

@@ -17,8 +17,10 @@ from smarketing.contacts.choices import (
     LifecycleStage,
     TransitionSource,
 )
+from smarketing.contacts.errors import ContactsErrorCode
+from smarketing.contacts.judged import CONTACT_FIELDS_JUDGED
 from smarketing.contacts.models import Account, Contact, StageTransition
-from smarketing.contacts.signals import CONTACT_FIELDS_JUDGED, profile_changed
+from smarketing.contacts.services.profiles import profile_change_record
 from smarketing.core.errors import ConflictError, DomainError
 from smarketing.core.text import email_normalize, search_key
 from smarketing.users.models import User
@@ -80,14 +82,18 @@ def email_clean(email: str) -> str:
             valid = False
     if not valid:
         raise DomainError(
-            f"{value!r} is not a valid email address.", code="invalid_email", field="email"
+            f"{value!r} is not a valid email address.",
+            code=ContactsErrorCode.INVALID_EMAIL,
+            field="email",
         )
     return value
 
 
 def _duplicate(email: str) -> ConflictError:
     return ConflictError(
-        f"A contact with the email {email} already exists.", code="duplicate_email", field="email"
+        f"A contact with the email {email} already exists.",
+        code=ContactsErrorCode.DUPLICATE_EMAIL,
+        field="email",
     )
 
 
@@ -112,11 +118,17 @@ def contact_create(
         ensure_can(actor, Capability.EDIT_CONTACTS)
     email = email_clean(email)
     if stage not in LifecycleStage.values:
-        raise DomainError(f"Unknown stage {stage!r}.", code="invalid_stage", field="stage")
+        raise DomainError(
+            f"Unknown stage {stage!r}.", code=ContactsErrorCode.INVALID_STAGE, field="stage"
+        )
     if source not in ContactSource.values:
-        raise DomainError(f"Unknown source {source!r}.", code="invalid_source", field="source")
+        raise DomainError(
+            f"Unknown source {source!r}.", code=ContactsErrorCode.INVALID_SOURCE, field="source"
+        )
     if consent not in ConsentState.values:
-        raise DomainError(f"Unknown consent {consent!r}.", code="invalid_consent", field="consent")
+        raise DomainError(
+            f"Unknown consent {consent!r}.", code=ContactsErrorCode.INVALID_CONSENT, field="consent"
+        )
     when = at or timezone.now()
     contact = Contact(
         email=email,
@@ -161,13 +173,17 @@ def contact_update(*, actor: User | None, contact: Contact, **fields: Any) -> Co
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         name = sorted(unknown)[0]
-        raise DomainError(f"{name} cannot be changed here.", code="not_editable", field=name)
+        raise DomainError(
+            f"{name} cannot be changed here.", code=ContactsErrorCode.NOT_EDITABLE, field=name
+        )
     if "email" in fields:
         fields["email"] = email_clean(fields["email"])
         contact.email_normalized = email_normalize(fields["email"])
     if "consent" in fields and fields["consent"] != contact.consent:
         if fields["consent"] not in ConsentState.values:
-            raise DomainError("Unknown consent.", code="invalid_consent", field="consent")
+            raise DomainError(
+                "Unknown consent.", code=ContactsErrorCode.INVALID_CONSENT, field="consent"
+            )
         contact.consent_updated_at = timezone.now()
     for name, value in fields.items():
         setattr(contact, name, value)
@@ -185,7 +201,7 @@ def contact_update(*, actor: User | None, contact: Contact, **fields: Any) -> Co
                 ]
             )
             if CONTACT_FIELDS_JUDGED.intersection(fields):
-                profile_changed.send(sender=Contact, contact_ids=[contact.pk])
+                profile_change_record(contact_ids=[contact.pk])
     except IntegrityError as exc:
         contact.refresh_from_db()
         raise _duplicate(fields.get("email", contact.email)) from exc

@@ -17,9 +17,10 @@ from smarketing.contacts.choices import (
     PipelineStage,
     TransitionSource,
 )
+from smarketing.contacts.errors import ContactsErrorCode
 from smarketing.contacts.models import Account, Contact, Deal
 from smarketing.contacts.services.stages import contact_stage_change
-from smarketing.core.errors import ConflictError, DomainError
+from smarketing.core.errors import CommonErrorCode, ConflictError, DomainError
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
@@ -37,12 +38,12 @@ def _amount(value: Decimal | str | int) -> Decimal:
         amount = Decimal(str(value))
     except InvalidOperation as exc:
         raise DomainError(
-            f"{value!r} is not an amount.", code="invalid_amount", field="amount"
+            f"{value!r} is not an amount.", code=ContactsErrorCode.INVALID_AMOUNT, field="amount"
         ) from exc
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
         raise DomainError(
             "The amount must be between 0 and 999,999,999,999.99.",
-            code="invalid_amount",
+            code=ContactsErrorCode.INVALID_AMOUNT,
             field="amount",
         )
     return amount.quantize(Decimal("0.01"))
@@ -88,17 +89,17 @@ def deal_create(
     if actor is not None:
         ensure_can(actor, Capability.EDIT_DEALS)
     if not name.strip():
-        raise DomainError("A deal needs a name.", code="required", field="name")
+        raise DomainError("A deal needs a name.", code=CommonErrorCode.REQUIRED, field="name")
     if not CURRENCY.match(currency):
         raise DomainError(
             "A currency is three capital letters, e.g. EUR.",
-            code="invalid_currency",
+            code=ContactsErrorCode.INVALID_CURRENCY,
             field="currency",
         )
     if pipeline_stage not in OPEN_PIPELINE:
         raise DomainError(
             "A new deal starts in an open pipeline stage.",
-            code="invalid_pipeline_stage",
+            code=ContactsErrorCode.INVALID_PIPELINE_STAGE,
             field="pipeline_stage",
         )
     if contact is not None and contact.lifecycle_stage in (
@@ -107,7 +108,7 @@ def deal_create(
     ):
         raise DomainError(
             f"{contact} is {contact.lifecycle_stage}: move the contact back to lead or MQL first.",
-            code="deal_contact_not_workable",
+            code=ContactsErrorCode.DEAL_CONTACT_NOT_WORKABLE,
             field="contact",
         )
     when = at or timezone.now()
@@ -139,7 +140,9 @@ def _close(deal: Deal, status: str, when: datetime) -> None:
         updated_at=timezone.now(),
     )
     if updated != 1:
-        raise ConflictError(f"The deal {deal.name} is already closed.", code="deal_already_closed")
+        raise ConflictError(
+            f"The deal {deal.name} is already closed.", code=ContactsErrorCode.DEAL_ALREADY_CLOSED
+        )
     deal.refresh_from_db()
 
 
@@ -162,7 +165,9 @@ def deal_lose(
         ensure_can(actor, Capability.EDIT_DEALS)
     if reason not in LostReason.values:
         raise DomainError(
-            "Choose why the deal was lost.", code="lost_reason_required", field="lost_reason"
+            "Choose why the deal was lost.",
+            code=ContactsErrorCode.LOST_REASON_REQUIRED,
+            field="lost_reason",
         )
     when = at or timezone.now()
     deal.lost_reason, deal.lost_detail = reason, detail[:500]

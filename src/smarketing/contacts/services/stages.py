@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from smarketing.contacts import lifecycle
 from smarketing.contacts.choices import TransitionSource
+from smarketing.contacts.errors import ContactsErrorCode
 from smarketing.contacts.models import Contact, StageTransition
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import ConflictError
@@ -52,7 +53,7 @@ def contact_stage_change(
         if updated != 1:
             raise ConflictError(
                 "The contact's stage changed meanwhile; reload and try again.",
-                code="stage_changed_concurrently",
+                code=ContactsErrorCode.STAGE_CHANGED_CONCURRENTLY,
                 field="stage",
             )
         transition = StageTransition.objects.create(

@@ -15,20 +15,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from smarketing.agreement.diff import agreement_diff
 from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.selectors import (
+    active_version,
+    version_by_number,
+    versions_all,
+    versions_diff,
+)
 from smarketing.agreement.services import (
     agreement_approve,
     agreement_draft_create,
     agreement_draft_update,
 )
 from smarketing.agreement.validation import AgreementValidationError
-from smarketing.core.errors import DomainError
-from smarketing.handoff.overview import routing_warnings
+from smarketing.core.errors import DomainError, NotFoundError
+from smarketing.handoff.routing_overview import routing_warnings
 from smarketing.scoring.activation import activation_request, preview_start
-from smarketing.scoring.models import RescoreRun, RunStatus
+from smarketing.scoring.models import RunStatus
 from smarketing.scoring.previews import preview_latest
 from smarketing.scoring.rescore import rescore_running
+from smarketing.scoring.selectors import rescore_last
 from smarketing.users.roles import Capability, user_can
 from smarketing.web.pages import requires
 
@@ -37,19 +43,10 @@ PLOTLY_URL = f"assets/plotly-{plotly.__version__}.min.js"  # versioned: cached f
 
 
 def _version(number: int) -> AgreementVersion:
-    version = (
-        AgreementVersion.objects.select_related("created_by", "activated_by")
-        .prefetch_related("approvals__user")
-        .filter(number=number)
-        .first()
-    )
-    if version is None:
-        raise Http404("No such agreement version")
-    return version
-
-
-def _active() -> AgreementVersion | None:
-    return AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+    try:
+        return version_by_number(number)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc
 
 
 def _refused(request: HttpRequest, exc: DomainError) -> None:
@@ -61,11 +58,8 @@ def _refused(request: HttpRequest, exc: DomainError) -> None:
 @requires(Capability.VIEW_RECORDS)
 def agreement_list(request: HttpRequest) -> HttpResponse:
     """Every version, newest first, with the rescore in progress."""
-    versions = AgreementVersion.objects.select_related("created_by").prefetch_related(
-        "approvals__user"
-    )
     context = {
-        "versions": versions,
+        "versions": versions_all(),
         "run": rescore_running(),
         "can_draft": user_can(request.user, Capability.DRAFT_AGREEMENT),
     }
@@ -83,7 +77,7 @@ def _draft_form(
 def agreement_new(request: HttpRequest) -> HttpResponse:
     """Draft a new version from YAML (pasted or uploaded), starting from the active text."""
     if request.method != "POST":
-        active = _active()
+        active = active_version()
         return _draft_form(request, None, active.text if active else "", [])
     upload = request.FILES.get("file")
     text = request.POST.get("text", "")
@@ -119,7 +113,7 @@ def agreement_edit(request: HttpRequest, number: int) -> HttpResponse:
 def agreement_detail(request: HttpRequest, number: int) -> HttpResponse:
     """A version: its text, approvals, what changed from the active one, and the actions."""
     version = _version(number)
-    active = _active()
+    active = active_version()
     user = request.user
     approved_sides = {a.side for a in version.approvals.all()}
     can_sign = (
@@ -128,11 +122,9 @@ def agreement_detail(request: HttpRequest, number: int) -> HttpResponse:
     context = {
         "version": version,
         "active": active,
-        "diff": agreement_diff(active.document, version.document)
-        if active and active.pk != version.pk
-        else [],
+        "diff": versions_diff(active, version) if active and active.pk != version.pk else [],
         "run": rescore_running(),
-        "last_run": RescoreRun.objects.filter(version=version).first(),
+        "last_run": rescore_last(version=version),
         "can_edit": user_can(user, Capability.DRAFT_AGREEMENT)
         and version.status == VersionStatus.DRAFT
         and not approved_sides,
@@ -204,7 +196,7 @@ def agreement_preview_page(request: HttpRequest, number: int) -> HttpResponse:
         if result is not None or (preview is not None and preview.status == RunStatus.FAILED):
             response["HX-Refresh"] = "true"
         return response
-    context["routing_warnings"] = routing_warnings(version.document, timezone.now())
+    context["routing_warnings"] = routing_warnings(version.agreement, timezone.now())
     return render(request, "web/agreement/preview.html", context)
 
 

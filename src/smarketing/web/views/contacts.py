@@ -9,8 +9,8 @@ from smarketing.contacts.choices import ContactSource, LifecycleStage
 from smarketing.contacts.selectors import contact_detail, contact_list_page
 from smarketing.scoring.selectors import contact_score
 from smarketing.tracking.selectors import contact_timeline
-from smarketing.users.models import User
 from smarketing.users.roles import Capability
+from smarketing.users.selectors import users_active
 from smarketing.web.pages import requires
 
 EVENT_LIMIT = 50
@@ -44,7 +44,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "owner": _int(params.get("owner")),
         "stages": LifecycleStage.choices,
         "sources": ContactSource.choices,
-        "owners": User.objects.filter(is_active=True).order_by("first_name", "username"),
+        "owners": users_active(),
     }
     template = (
         "web/contacts/_results.html"

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from smarketing.capture.forms import Answers, FormInvalid, form_submit
 from smarketing.capture.models import Form, FormField
 from smarketing.capture.ratelimit import rate_hit
+from smarketing.capture.selectors import form_live
 
 SALT = "smarketing.form"
 MAX_AGE = 24 * 3600
@@ -67,7 +68,7 @@ def _done(request: HttpRequest, form: Form, message: str, status: int = 200) -> 
 @xframe_options_exempt
 def form_embed(request: HttpRequest, key: str) -> HttpResponse:
     """Show the form (GET) or take an answer (POST)."""
-    form = Form.objects.select_related("site").filter(key=key, site__revoked_at=None).first()
+    form = form_live(key=key)
     if form is None:
         raise Http404("No such form")
     if request.method != "POST":

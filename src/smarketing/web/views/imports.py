@@ -7,11 +7,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from smarketing.core.errors import DomainError
+from smarketing.core.errors import DomainError, NotFoundError
 from smarketing.imports.export import COLUMNS, export_lines
-from smarketing.imports.jobs import job_mapping_set, job_upload, report_file
+from smarketing.imports.jobs import job_mapping_load, job_mapping_set, job_upload, report_file
 from smarketing.imports.mappings import KINDS, TARGETS
-from smarketing.imports.models import ImportJob, JobStatus, SavedMapping
+from smarketing.imports.models import ImportJob, JobStatus
+from smarketing.imports.selectors import job_get, jobs_recent, mappings_saved
 from smarketing.imports.start import job_start
 from smarketing.users.roles import Capability
 from smarketing.web.pages import requires
@@ -36,7 +37,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("import_job", job_id=job.pk)
     context = {
-        "jobs": ImportJob.objects.select_related("created_by")[:50],
+        "jobs": jobs_recent(),
         "kinds": KINDS,
         "errors": errors,
         "exports": list(COLUMNS),
@@ -45,10 +46,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 def _job(job_id: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None:
-        raise Http404("No such import")
-    return job
+    try:
+        return job_get(job_id=job_id)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc
 
 
 @requires(Capability.IMPORT_DATA)
@@ -76,12 +77,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
                     all_or_nothing=request.POST.get("all_or_nothing") == "on",
                 )
             elif step == "saved":
-                saved = SavedMapping.objects.filter(
-                    pk=request.POST.get("saved", 0), kind=job.kind
-                ).first()
-                if saved is not None:
-                    job.mapping = saved.data
-                    job.save(update_fields=["mapping"])
+                job_mapping_load(job=job, saved_id=request.POST.get("saved"))
             return redirect("import_job", job_id=job.pk)
         except DomainError as exc:
             error = exc.message
@@ -90,7 +86,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
         "job": job,
         "error": error,
         "fields": [(t, mapped.get(t, "")) for t in TARGETS[job.kind]],
-        "saved": SavedMapping.objects.filter(kind=job.kind),
+        "saved": mappings_saved(kind=job.kind),
         "busy": job.status in (JobStatus.CHECKING, JobStatus.RUNNING),
         "percent": int(job.progress * 100),
     }

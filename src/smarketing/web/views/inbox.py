@@ -9,21 +9,29 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from smarketing.core.errors import DomainError
-from smarketing.handoff.models import Handoff, HandoffStatus
+from smarketing.core.errors import DomainError, NotFoundError
+from smarketing.handoff.choices import HandoffStatus
+from smarketing.handoff.models import Handoff
+from smarketing.handoff.selectors import (
+    handoff_clocks,
+    handoff_get,
+    handoff_steps,
+    inbox,
+    team_reps,
+    to_follow_up,
+    working_time_left,
+)
 from smarketing.handoff.services import (
     handoff_accept,
     handoff_reassign,
     handoff_reject,
-    inbox,
-    to_follow_up,
     touch_log,
-    working_time_left,
 )
 from smarketing.scoring.selectors import contact_score
 from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.models import User
 from smarketing.users.roles import Capability
+from smarketing.users.selectors import user_active
 from smarketing.web.pages import requires
 
 
@@ -46,29 +54,18 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "queue": queue,
-        "reps": _reps({h.team_id for h in queue}),
+        "reps": team_reps(team_ids={h.team_id for h in queue}),
         "follow_ups": to_follow_up(user=request.user),  # type: ignore[arg-type]
         "now": now,
     }
     return render(request, "web/inbox.html", context)
 
 
-def _reps(team_ids: set[int | None]) -> list[User]:
-    reps = User.objects.filter(sales_teams__in=team_ids, is_active=True).distinct()
-    return list(reps.order_by("first_name", "username"))
-
-
 def _handoff(handoff_id: int) -> Handoff:
-    handoff = (
-        Handoff.objects.select_related(
-            "contact__account", "team__manager", "version", "assignee", "decided_by"
-        )
-        .filter(pk=handoff_id)
-        .first()
-    )
-    if handoff is None:
-        raise Http404("No such hand-off")
-    return handoff
+    try:
+        return handoff_get(handoff_id=handoff_id)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc
 
 
 @requires(Capability.WORK_LEADS)
@@ -83,11 +80,11 @@ def handoff_page(request: HttpRequest, handoff_id: int) -> HttpResponse:
         "handoff": handoff,
         "score": contact_score(contact_id=handoff.contact_id, now=now),
         "events": contact_timeline(contact_id=handoff.contact_id, limit=10),
-        "steps": handoff.steps.select_related("user", "actor"),
-        "clocks": handoff.clocks.all(),
+        "steps": handoff_steps(handoff=handoff),
+        "clocks": handoff_clocks(handoff=handoff),
         "left": time_left_text(seconds),
         "late": seconds < 0,
-        "reps": _reps({handoff.team_id}),
+        "reps": team_reps(team_ids={handoff.team_id}),
     }
     return render(request, "web/handoff.html", context)
 
@@ -132,7 +129,7 @@ def _answer(request: HttpRequest, handoff_id: int) -> HttpResponse:
             )
             messages.success(request, _("Call with %(name)s logged.") % {"name": handoff.contact})
         elif action == "assign":
-            to = User.objects.filter(pk=request.POST.get("to") or 0, is_active=True).first()
+            to = user_active(user_id=request.POST.get("to"))
             if to is None:
                 raise DomainError(_("Choose a salesperson."), field="to")
             handoff_reassign(

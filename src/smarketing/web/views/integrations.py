@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from smarketing.capture.forms import form_create
-from smarketing.capture.models import ApiToken, Form, FormField, Scope, Site
+from smarketing.capture.models import FormField, Scope
+from smarketing.capture.selectors import forms_all, site_live, sites_all, sites_live, tokens_listed
 from smarketing.capture.sites import site_create
 from smarketing.capture.tokens import token_create, token_revoke
 from smarketing.core.errors import DomainError, NotFoundError
@@ -43,8 +44,7 @@ def _tokens_page(request: HttpRequest, *, mine: bool) -> HttpResponse:
             status = 400
         else:
             context.update(created=token, secret=secret)
-    tokens = ApiToken.objects.select_related("created_by")
-    context["tokens"] = tokens.filter(created_by_id=request.user.pk) if mine else tokens
+    context["tokens"] = tokens_listed(created_by_id=request.user.pk if mine else None)
     return render(request, "web/integrations/tokens.html", context, status=status)
 
 
@@ -92,7 +92,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Site %(name)s added.") % {"name": site.name})
             return redirect("site_list")
-    context["sites"] = Site.objects.all()
+    context["sites"] = sites_all()
     context["base"] = request.build_absolute_uri("/").rstrip("/")
     return render(request, "web/integrations/sites.html", context, status=status)
 
@@ -102,11 +102,11 @@ def form_list(request: HttpRequest) -> HttpResponse:
     """Forms with their embed code; POST defines one."""
     context: dict[str, object] = {"errors": {}, "values": {}}
     status = 200
-    sites = Site.objects.filter(revoked_at=None)
+    sites = sites_live()
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("name", "site", "consent_text", "thank_you")}
         try:
-            site = sites.filter(pk=int(values["site"] or 0)).first()
+            site = site_live(site_id=values["site"])
             if site is None:
                 raise DomainError(_("Choose the site the form is on."), field="site")
             form = form_create(
@@ -129,7 +129,7 @@ def form_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Form %(name)s created.") % {"name": form.name})
             return redirect("form_list")
     context.update(
-        forms=Form.objects.select_related("site"),
+        forms=forms_all(),
         sites=sites,
         field_choices=[c for c in FormField.choices if c[0] != "email"],
         base=request.build_absolute_uri("/").rstrip("/"),

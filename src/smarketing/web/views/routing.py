@@ -7,7 +7,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from smarketing.handoff.overview import calendar_overview, routing_overview, routing_preview_next
+from smarketing.handoff.calendars import calendar_overview
+from smarketing.handoff.routing_overview import routing_overview, routing_preview_next
 from smarketing.users.roles import Capability
 from smarketing.web.pages import requires
 

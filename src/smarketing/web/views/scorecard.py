@@ -14,28 +14,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.selectors import active_version
 from smarketing.core.errors import DomainError, PermissionDeniedError
-from smarketing.handoff.models import Handoff, Team
-from smarketing.handoff.recalibration import (
-    BELOW,
-    MARKETING,
-    Advice,
-    recalibration_advice,
-    recalibration_draft_create,
-)
-from smarketing.handoff.scorecard import (
-    Figures,
-    current_month,
-    last_months,
-    quota_months,
-    quota_pace,
-    reject_reasons,
-    scorecard_groups,
-    scorecard_months,
-)
-from smarketing.users.models import User
+from smarketing.handoff.models import Team
+from smarketing.handoff.selectors import handoffs_exist, team_by_key, team_names, teams_all
+from smarketing.scorecard.advice import BELOW, MARKETING, Advice, recalibration_advice
+from smarketing.scorecard.drafts import recalibration_draft_create
+from smarketing.scorecard.figures import Figures, scorecard_groups, scorecard_months
+from smarketing.scorecard.months import current_month, last_months
+from smarketing.scorecard.quotas import quota_months, quota_pace
+from smarketing.scorecard.rejections import reject_reasons
 from smarketing.users.roles import Capability, user_can
+from smarketing.users.selectors import user_names
 from smarketing.web.pages import requires
 
 RATES = (
@@ -218,8 +208,10 @@ def _advice_text(advice: Advice) -> str:
     )
 
 
-def _names(ids: set[Any], model: type[User] | type[Team]) -> dict[Any, str]:
-    return {pk: str(obj) for pk, obj in model.objects.in_bulk([i for i in ids if i]).items()}
+def _named(names: dict[int, str], figures: Figures, default: str) -> str:
+    """The name of the team or person ``figures`` are grouped by (``default`` for none)."""
+    group = figures.group
+    return names.get(group, default) if isinstance(group, int) else default
 
 
 def _filters(request: HttpRequest, months: list[date]) -> tuple[date, Team | None, dict[str, str]]:
@@ -235,7 +227,7 @@ def _filters(request: HttpRequest, months: list[date]) -> tuple[date, Team | Non
     team = None
     key = request.GET.get("team", "")
     if key:
-        team = Team.objects.filter(key=key).first()
+        team = team_by_key(key=key)
         if team is None:
             errors["team"] = _("No such team.")
     return month, team, errors
@@ -247,14 +239,14 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     months = last_months(now, 12)
     month, team, errors = _filters(request, months)
-    active = AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
+    active = active_version()
     context: dict[str, Any] = {
         "active": active,
-        "has_handoffs": Handoff.objects.exists(),
+        "has_handoffs": handoffs_exist(),
         "months": months,
         "month": month,
         "is_current_month": month == current_month(now),
-        "teams": Team.objects.all(),
+        "teams": teams_all(),
         "team": team,
         "errors": errors,
     }
@@ -265,23 +257,22 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
     axis = [formats.date_format(m, "M Y") for m in months]
     company = scorecard_months(months=months, now=now)
     monthly = scorecard_months(months=months, now=now, team_id=team_id) if team else company
-    quota = quota_months(months=months, document=active.document)
+    agreement = active.agreement
+    quota = quota_months(months=months, agreement=agreement)
     by_team = scorecard_groups(month=month, by="team_id", now=now)
     by_rep = scorecard_groups(month=month, by="assignee_id", now=now, team_id=team_id)
-    team_names = _names({f.group for f in by_team}, Team)
-    rep_names = _names({f.group for f in by_rep}, User)
+    teams = team_names(team_ids={f.group for f in by_team if isinstance(f.group, int)})
+    reps = user_names(user_ids={f.group for f in by_rep if isinstance(f.group, int)})
     advice = recalibration_advice(now=now)
     context |= {
-        "pace": quota_pace(now=now, document=active.document),
-        "reasons": reject_reasons(
-            month=month, labels={r["code"]: r["label"] for r in active.document.get("reasons", [])}
-        ),
+        "pace": quota_pace(now=now, agreement=agreement),
+        "reasons": reject_reasons(month=month, labels=agreement.reason_labels()),
         "mql_chart": _mql_chart(axis, quota, company),
         "quality_chart": _quality_chart(axis, company),
         "sales_chart": _rate_chart(axis, monthly),
         "monthly": [(label, _cells(f)) for label, f in zip(labels, monthly, strict=True)][::-1],
-        "by_team": [(team_names.get(f.group, _("No team")), _cells(f)) for f in by_team],
-        "by_rep": [(rep_names.get(f.group, _("Manager's queue")), _cells(f)) for f in by_rep],
+        "by_team": [(_named(teams, f, _("No team")), _cells(f)) for f in by_team],
+        "by_rep": [(_named(reps, f, _("Manager's queue")), _cells(f)) for f in by_rep],
         "advice": [(a, _advice_text(a)) for a in advice],
         "causes": next((a.causes for a in advice if a.causes is not None), None),
         "can_draft": user_can(request.user, Capability.DRAFT_AGREEMENT),

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from smarketing.handoff.board import sla_board, teams_managed
+from smarketing.scorecard.board import sla_board, teams_managed
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, user_can
 from smarketing.web.pages import requires

@@ -1,4 +1,4 @@
-"""The two-sided scorecard: the MQLs marketing delivered against its quota, and how sales answered.
+"""The two-sided scorecard: the MQLs marketing delivered, and how sales answered them.
 
 Every figure counts the hand-offs *created* in a month (months of the site's time zone) and is
 computed by the database, a few grouped queries whatever the number of hand-offs. The
@@ -7,10 +7,9 @@ definitions are written for users in ``docs/scorecard.md``.
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -32,10 +31,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from smarketing.agreement.models import AgreementVersion
+from smarketing.agreement.selectors import agreements_of
 from smarketing.contacts.choices import ActivityKind, LifecycleStage
 from smarketing.contacts.models import Activity, StageTransition
-from smarketing.handoff.models import Handoff, HandoffStatus
+from smarketing.handoff.choices import HandoffStatus
+from smarketing.handoff.models import Handoff
+from smarketing.scorecard.months import handoffs_in_months, month_of
 
 TOUCH_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
 SQL_OR_BEYOND = (LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER)
@@ -93,61 +94,20 @@ class Figures:
         return _percent(self.reached_sql, self.delivered)
 
 
-def month_start(day: date) -> date:
-    """The first day of ``day``'s month."""
-    return day.replace(day=1)
-
-
-def month_add(month: date, count: int) -> date:
-    """The first day of the month ``count`` months after (or before) ``month``'s."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The first instant of the month and of the next one, in the site's time zone."""
-    zone = timezone.get_default_timezone()
-    start = datetime.combine(month_start(month), time(), tzinfo=zone)
-    return start, datetime.combine(month_add(month, 1), time(), tzinfo=zone)
-
-
-def current_month(now: datetime) -> date:
-    """The month of ``now`` in the site's time zone."""
-    return month_start(timezone.localdate(now, timezone.get_default_timezone()))
-
-
-def last_months(now: datetime, count: int = 12) -> list[date]:
-    """The ``count`` months ending with the current one, oldest first."""
-    this = current_month(now)
-    return [month_add(this, offset) for offset in range(1 - count, 1)]
-
-
-def _month(value: datetime) -> date:
-    return timezone.localtime(value, timezone.get_default_timezone()).date().replace(day=1)
-
-
-def _in_months(handoffs: QuerySet[Handoff], months: list[date]) -> QuerySet[Handoff]:
-    start, _ = month_bounds(months[0])
-    _, end = month_bounds(months[-1])
-    return handoffs.filter(created_at__gte=start, created_at__lt=end)
-
-
 def _follow_up_terms(handoffs: QuerySet[Handoff]) -> tuple[Any, Any]:
     """When each hand-off's follow-up window ends and how many follow-ups its term asks."""
     pairs = set(handoffs.exclude(sla_term="").values_list("version_id", "sla_term").distinct())
-    documents = dict(
-        AgreementVersion.objects.filter(pk__in={v for v, _ in pairs}).values_list("pk", "document")
-    )
+    agreements = agreements_of(v for v, _ in pairs)
     ends, counts = [], []
     for version_id, key in sorted(pairs):
-        terms = (documents.get(version_id) or {}).get("sla", {}).get("terms", [])
-        term = next((t for t in terms if t.get("key") == key), None)
+        agreement = agreements.get(version_id)
+        term = agreement.sla.term(key) if agreement is not None else None
         if term is None:
             continue
         which = Q(version_id=version_id, sla_term=key)
-        window = timedelta(days=term["follow_up_days"])
+        window = timedelta(days=term.follow_up_days)
         ends.append(When(which, then=F("created_at") + Value(window)))
-        counts.append(When(which, then=Value(term["follow_ups"])))
+        counts.append(When(which, then=Value(term.follow_ups)))
     if not ends:
         return Value(None, output_field=DateTimeField()), Value(None, output_field=IntegerField())
     end = Case(*ends, default=None, output_field=DateTimeField())
@@ -220,17 +180,17 @@ def _figures(
     handoffs: QuerySet[Handoff], months: list[date], now: datetime, group: str | None
 ) -> dict[tuple[date, Group], Figures]:
     """Figures per (month, value of ``group``) for the hand-offs created in ``months``."""
-    handoffs = _in_months(handoffs, months)
+    handoffs = handoffs_in_months(handoffs, months)
     fields = ["month", group] if group else ["month"]
     rows = _annotate(handoffs).values(*fields).annotate(**_counts(now)).order_by()
     durations: dict[tuple[date, Group], list[float]] = defaultdict(list)
     accepted = handoffs.filter(status=HandoffStatus.ACCEPTED, decided_at__isnull=False)
     for row in accepted.values("created_at", "decided_at", *fields[1:]):
         hours = (row["decided_at"] - row["created_at"]).total_seconds() / 3600
-        durations[(_month(row["created_at"]), row[group] if group else None)].append(hours)
+        durations[(month_of(row["created_at"]), row[group] if group else None)].append(hours)
     figures = {}
     for row in rows:
-        month, key = _month(row.pop("month")), row.pop(group) if group else None
+        month, key = month_of(row.pop("month")), row.pop(group) if group else None
         hours = durations.get((month, key))
         figures[(month, key)] = Figures(
             month=month, group=key, median_hours_to_accept=median(hours) if hours else None, **row
@@ -272,148 +232,3 @@ def scorecard_terms(*, months: list[date], now: datetime) -> dict[tuple[date, st
     """The figures per (month, SLA term key), for the recalibration advice."""
     found = _figures(Handoff.objects.exclude(sla_term=""), months, now, "sla_term")
     return {(month, str(key)): figures for (month, key), figures in found.items()}
-
-
-@dataclass(frozen=True)
-class QuotaLine:
-    """One line of the agreement's ``quotas``: all MQLs (no persona) or one persona's."""
-
-    index: int
-    persona: str
-    mqls_per_month: int
-
-
-@dataclass(frozen=True)
-class QuotaMonth:
-    """The MQLs delivered in a month against one quota line."""
-
-    month: date
-    line: QuotaLine
-    delivered: int
-
-    @property
-    def is_met(self) -> bool:
-        """Delivered at least the quota."""
-        return self.delivered >= self.line.mqls_per_month
-
-
-@dataclass(frozen=True)
-class Pace:
-    """The current month so far against one quota line."""
-
-    line: QuotaLine
-    delivered: int
-    expected: float
-    forecast: float
-    days_elapsed: int
-    days_in_month: int
-
-    @property
-    def is_on_pace(self) -> bool:
-        """Delivered at least what the quota expects by today."""
-        return self.delivered >= self.expected
-
-
-def quota_lines(document: dict[str, Any]) -> list[QuotaLine]:
-    """The quota lines of an agreement document, in its order."""
-    return [
-        QuotaLine(index, q.get("persona", ""), q["mqls_per_month"])
-        for index, q in enumerate(document.get("quotas") or [])
-    ]
-
-
-def delivered_per_persona(
-    *, months: list[date], until: datetime | None = None
-) -> dict[tuple[date, str], int]:
-    """MQLs handed over per (month, persona); ``until`` stops the count at that instant."""
-    handoffs = _in_months(Handoff.objects.all(), months)
-    if until is not None:
-        handoffs = handoffs.filter(created_at__lte=until)
-    rows = (
-        handoffs.annotate(
-            month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()),
-        )
-        .values("month", "persona")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: dict[tuple[date, str], int] = defaultdict(int)
-    for row in rows:
-        counts[(_month(row["month"]), row["persona"])] += row["n"]
-    return dict(counts)
-
-
-def delivered_for(counts: dict[tuple[date, str], int], month: date, line: QuotaLine) -> int:
-    """The MQLs of ``month`` counting for the quota ``line`` (``counts``: per month, persona)."""
-    return sum(
-        n
-        for (m, persona), n in counts.items()
-        if m == month and (not line.persona or persona == line.persona)
-    )
-
-
-def quota_months(*, months: list[date], document: dict[str, Any]) -> list[QuotaMonth]:
-    """Each quota line of ``document`` against the MQLs delivered in each of ``months``."""
-    counts = delivered_per_persona(months=months)
-    return [
-        QuotaMonth(month, line, delivered_for(counts, month, line))
-        for line in quota_lines(document)
-        for month in months
-    ]
-
-
-def quota_pace(*, now: datetime, document: dict[str, Any]) -> list[Pace]:
-    """Each quota line in the current month: delivered so far, expected by today, forecast.
-
-    Days are calendar days and today counts as elapsed: on 10 March, 10 of 31 days.
-    """
-    month = current_month(now)
-    days_in_month = calendar.monthrange(month.year, month.month)[1]
-    elapsed = timezone.localdate(now, timezone.get_default_timezone()).day
-    counts = delivered_per_persona(months=[month], until=now)
-    paces = []
-    for line in quota_lines(document):
-        delivered = delivered_for(counts, month, line)
-        paces.append(
-            Pace(
-                line=line,
-                delivered=delivered,
-                expected=line.mqls_per_month * elapsed / days_in_month,
-                forecast=delivered / elapsed * days_in_month,
-                days_elapsed=elapsed,
-                days_in_month=days_in_month,
-            )
-        )
-    return paces
-
-
-@dataclass(frozen=True)
-class ReasonShare:
-    """How many of a month's rejections gave one reason, and their share."""
-
-    code: str
-    label: str
-    count: int
-    percent: float
-
-
-def reject_reasons(
-    *, month: date, labels: dict[str, str], team_id: int | None = None
-) -> list[ReasonShare]:
-    """The reasons of the month's rejected hand-offs, the most frequent first."""
-    handoffs = _in_months(Handoff.objects.filter(status=HandoffStatus.REJECTED), [month])
-    if team_id is not None:
-        handoffs = handoffs.filter(team_id=team_id)
-    rows = list(
-        handoffs.values("reason_code").annotate(n=Count("id")).order_by("-n", "reason_code")
-    )
-    total = sum(row["n"] for row in rows)
-    return [
-        ReasonShare(
-            row["reason_code"],
-            labels.get(row["reason_code"], row["reason_code"]),
-            row["n"],
-            100 * row["n"] / total,
-        )
-        for row in rows
-    ]

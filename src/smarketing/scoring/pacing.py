@@ -1,4 +1,6 @@
-"""Handing the contacts a new version qualifies at once to sales, at most N a day if asked."""
+"""Pacing the MQLs of a newly activated version: the contacts it qualifies at once are moved to
+MQL hottest first, at most N a day if the activation asked (the ``MqlHandover`` row of the
+version), so sales is not flooded in one morning."""
 
 from __future__ import annotations
 
@@ -7,13 +9,14 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from smarketing.agreement.selectors import active_version
 from smarketing.scoring.models import ContactScore, MqlHandover
-from smarketing.scoring.services import active_version, mql_move
+from smarketing.scoring.services import mql_move
 
 BATCH = 1000
 
 
-def handover_release(*, now: datetime | None = None) -> int:
+def mql_pacing_release(*, now: datetime | None = None) -> int:
     """Move the next due contacts of the active version to MQL (hottest first), within the
     hand-over's daily cap; return how many moved."""
     version = active_version()

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
-from smarketing.handoff.models import ClockState, SlaClock, Team
+from smarketing.handoff.models import Team
 from smarketing.notifications.models import Delivery, DeliveryStatus
+from smarketing.sla.choices import ClockState
+from smarketing.sla.models import SlaClock
 
 ATTENTION_LIMIT = 200
 

@@ -1,4 +1,8 @@
-"""What the salesperson (or the team's manager) is told about a hand-off, and on which channels."""
+"""What people are told about a hand-off, and on which channels — built in one place.
+
+Every moment a message shows is written in the team's time zone (the site's without a team):
+the new-MQL message, the reminder and the manager's notice of an unanswered lead.
+"""
 
 from __future__ import annotations
 
@@ -10,30 +14,32 @@ from smarketing.handoff.models import Handoff
 from smarketing.notifications.models import Channel
 from smarketing.notifications.services import Message, notify
 from smarketing.scoring.breakdown import score_breakdown
-from smarketing.scoring.models import ContactScore
+from smarketing.scoring.selectors import score_under
 from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.models import User
 
 LAST_EVENTS = 3
 
 
-def _local(moment: datetime | None, handoff: Handoff) -> str:
+def local_time(moment: datetime | None, handoff: Handoff) -> str:
+    """``moment`` in the hand-off's team's time zone, e.g. ``Wed 25 Nov 2026 16:00``."""
     if moment is None:
         return "—"
     zone = handoff.team.calendar().zone if handoff.team else timezone.get_current_timezone()
     return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")
 
 
+def lead_name(handoff: Handoff) -> str:
+    """The lead's name, or its e-mail when it has none."""
+    return handoff.contact.full_name or handoff.contact.email
+
+
 def handoff_message(handoff: Handoff, *, kind: str, title: str, now: datetime) -> Message:
     """A message about ``handoff``: who the lead is, their score and why, their last actions."""
     contact = handoff.contact
     account = contact.account
-    name = contact.full_name or contact.email
-    score = (
-        ContactScore.objects.select_related("version")
-        .filter(version_id=handoff.version_id, contact_id=contact.pk)
-        .first()
-    )
+    name = lead_name(handoff)
+    score = score_under(contact_id=contact.pk, version_id=handoff.version_id)
     details: list[tuple[str, str]] = [
         ("Lead", f"{name} <{contact.email}>"),
         ("Company", account.name if account else "—"),
@@ -50,12 +56,12 @@ def handoff_message(handoff: Handoff, *, kind: str, title: str, now: datetime) -
                 "; ".join(f"{e.type} {e.occurred_at:%d/%m %H:%M}" for e in events),
             )
         )
-    details.append(("Answer due", _local(handoff.accept_due, handoff)))
+    details.append(("Answer due", local_time(handoff.accept_due, handoff)))
     details.append(("Routed by", handoff.rule))
     return Message(
         kind=kind,
         title=title,
-        body=f"Accept or reject {name} before {_local(handoff.accept_due, handoff)}.",
+        body=f"Accept or reject {name} before {local_time(handoff.accept_due, handoff)}.",
         link=f"/inbox/{handoff.pk}/",
         details=details,
     )
@@ -71,7 +77,7 @@ def handoff_notify(
     recipient: User | None = handoff.assignee or (team.manager if team else None)
     if recipient is None:
         return
-    name = handoff.contact.full_name or handoff.contact.email
+    name = lead_name(handoff)
     title = (
         f"New MQL for you: {name}"
         if handoff.assignee is not None
@@ -89,4 +95,35 @@ def handoff_notify(
         message=handoff_message(handoff, kind=kind, title=title, now=when),
         channels=channels,
         now=when,
+    )
+
+
+def escalation_notify(
+    handoff: Handoff, *, reminder: bool, why: str, key: str, now: datetime
+) -> None:
+    """Remind the salesperson (``reminder``), else tell the team's manager, that the lead is
+    still unanswered — by e-mail, once per ``key``. Nobody to tell: nothing is sent."""
+    name = lead_name(handoff)
+    if reminder and handoff.assignee is not None:
+        recipient, title = handoff.assignee, f"Reminder: answer {name}"
+    elif handoff.team is not None:
+        recipient = handoff.team.manager
+        who = handoff.assignee.get_full_name() if handoff.assignee else "the queue"
+        title = f"{name} is waiting for an answer ({who})"
+    else:
+        return
+    notify(
+        user=recipient,
+        key=key,
+        message=Message(
+            kind="escalation",
+            title=title,
+            body=why,
+            link=f"/inbox/{handoff.pk}/",
+            details=[("Answer due", local_time(handoff.accept_due, handoff))]
+            if handoff.accept_due
+            else [],
+        ),
+        channels=[(Channel.EMAIL, recipient.email)],
+        now=now,
     )

@@ -5,43 +5,31 @@
   does not exist, a calendar that cannot compute deadlines…);
 - :func:`routing_warnings` — the same warnings for any version's ``routing`` (a draft's preview);
 - :func:`routing_preview_next` — who would get the next leads, load counted lead after lead;
-- :func:`calendar_overview` — when a team works: days, hours, holidays, closures, absences
-  (in :mod:`smarketing.handoff.calendars`, re-exported here).
+- :func:`calendar_overview` (in :mod:`smarketing.handoff.calendars`) — when a team works: days,
+  hours, holidays, closures, absences.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db.models import Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.choices import RoutingKind
+from smarketing.agreement.document import Agreement, Routing
+from smarketing.agreement.models import AgreementVersion
+from smarketing.agreement.selectors import active_version
 from smarketing.contacts.models import Account, Contact
-from smarketing.handoff.calendars import TeamCalendar, calendar_overview, calendar_problem
+from smarketing.handoff.calendars import calendar_problem
 from smarketing.handoff.models import Absence, Team
 from smarketing.handoff.reps import lead_of, reps_now
 from smarketing.handoff.routing import Rep, route_preview
-from smarketing.handoff.services import _waiting
+from smarketing.handoff.selectors import mqls_waiting
 from smarketing.users.models import User
-
-__all__ = [
-    "MemberNow",
-    "PreviewRow",
-    "RoutingOverview",
-    "RoutingPreview",
-    "RoutingWarning",
-    "RuleNow",
-    "TeamCalendar",
-    "calendar_overview",
-    "routing_overview",
-    "routing_preview_next",
-    "routing_warnings",
-]
 
 
 @dataclass(frozen=True)
@@ -89,7 +77,7 @@ class RuleNow:
 
     position: int
     key: str
-    kind: str
+    kind: RoutingKind
     team_key: str = ""
     team: Team | None = None
     countries: tuple[str, ...] = ()
@@ -100,9 +88,11 @@ class RuleNow:
     @property
     def catches_all(self) -> bool:
         """Whether every lead that reaches this rule matches it."""
-        if self.kind == "round_robin":
+        if self.kind == RoutingKind.ROUND_ROBIN:
             return True
-        return self.kind == "territory" and not (self.countries or self.sectors or self.size_bands)
+        return self.kind == RoutingKind.TERRITORY and not (
+            self.countries or self.sectors or self.size_bands
+        )
 
     @property
     def available_count(self) -> int:
@@ -148,10 +138,6 @@ class RoutingPreview:
 
     source: str
     rows: list[PreviewRow] = field(default_factory=list)
-
-
-def _active() -> AgreementVersion | None:
-    return AgreementVersion.objects.filter(status=VersionStatus.ACTIVE).first()
 
 
 def _teams() -> dict[str, Team]:
@@ -207,21 +193,21 @@ def _members_now(
 
 
 def _rules(
-    routing: dict[str, Any], teams: dict[str, Team], members: dict[str, tuple[MemberNow, ...]]
+    routing: Routing, teams: dict[str, Team], members: dict[str, tuple[MemberNow, ...]]
 ) -> list[RuleNow]:
     rules = []
-    for position, rule in enumerate(routing.get("rules") or [], start=1):
-        team_key = str(rule.get("team") or "")
+    for position, rule in enumerate(routing.rules, start=1):
+        team_key = rule.team or ""
         rules.append(
             RuleNow(
                 position=position,
-                key=str(rule.get("key", "")),
-                kind=str(rule.get("kind", "")),
+                key=rule.key,
+                kind=rule.kind,
                 team_key=team_key,
                 team=teams.get(team_key),
-                countries=tuple(str(v) for v in rule.get("countries") or ()),
-                sectors=tuple(str(v) for v in rule.get("sectors") or ()),
-                size_bands=tuple(str(v) for v in rule.get("size_bands") or ()),
+                countries=rule.countries or (),
+                sectors=rule.sectors or (),
+                size_bands=rule.size_bands or (),
                 members=members.get(team_key, ()),
             )
         )
@@ -230,7 +216,7 @@ def _rules(
 
 def _then(rules: list[RuleNow], index: int) -> str:
     """Where the leads of ``rules[index]`` go when its team has nobody available."""
-    later = [r for r in rules[index + 1 :] if r.kind != "account_owner"]
+    later = [r for r in rules[index + 1 :] if r.kind != RoutingKind.ACCOUNT_OWNER]
     catcher = next((r for r in later if r.catches_all and r.available_count), None)
     if catcher is not None:
         return _("its leads go on to rule “%(rule)s”, where someone is available") % {
@@ -258,7 +244,7 @@ def _warnings(
             warnings.append(RoutingWarning("no_routing", message))
         return warnings
     for index, rule in enumerate(rules):
-        if rule.kind == "account_owner":
+        if rule.kind == RoutingKind.ACCOUNT_OWNER:
             outside = (
                 Account.objects.filter(owner__isnull=False).exclude(owner_id__in=list(reps)).count()
             )
@@ -322,34 +308,34 @@ def _warnings(
 
 def routing_overview(now: datetime) -> RoutingOverview:
     """The active version's rules in order, who can take a lead now, and what would go wrong."""
-    version = _active()
-    routing: dict[str, Any] = (version.document.get("routing") if version else None) or {}
+    version = active_version()
+    routing = (version.agreement.routing if version else None) or Routing()
     teams = _teams()
     reps = reps_now(now)
     today = timezone.localdate(now)
-    max_open = routing.get("max_open_mqls")
+    max_open = routing.max_open_mqls
     rules = _rules(routing, teams, _members_now(teams, reps, max_open, today))
     warnings = _warnings(rules, teams, reps) if version else []
     return RoutingOverview(version, max_open, rules, warnings, list(teams.values()))
 
 
-def routing_warnings(document: dict[str, Any], now: datetime) -> list[RoutingWarning]:
-    """What would go wrong routing with this version's document, the teams being as they are."""
-    routing: dict[str, Any] = document.get("routing") or {}
+def routing_warnings(agreement: Agreement, now: datetime) -> list[RoutingWarning]:
+    """What would go wrong routing with this agreement, the teams being as they are."""
+    routing = agreement.routing or Routing()
     teams = _teams()
     reps = reps_now(now)
     today = timezone.localdate(now)
-    members = _members_now(teams, reps, routing.get("max_open_mqls"), today)
+    members = _members_now(teams, reps, routing.max_open_mqls, today)
     return _warnings(_rules(routing, teams, members), teams, reps)
 
 
 def routing_preview_next(now: datetime, n: int = 20) -> RoutingPreview:
     """Who would get the next ``n`` leads: the MQLs waiting, else recent contacts as samples."""
-    version = _active()
-    routing = (version.document.get("routing") if version else None) or {}
-    if not routing.get("rules"):
+    version = active_version()
+    routing = version.agreement.routing if version else None
+    if routing is None or not routing.rules:
         return RoutingPreview(source="")
-    contacts = list(_waiting().select_related("account").order_by("stage_changed_at", "id")[:n])
+    contacts = list(mqls_waiting().select_related("account").order_by("stage_changed_at", "id")[:n])
     source = "waiting"
     if not contacts:
         source = "sample"

@@ -1,16 +1,14 @@
-"""Signals the shared record sends to the layers above it (which it does not import)."""
+"""The fields of the shared record that fit and exclusions read.
+
+A change of one of them is recorded with :func:`smarketing.contacts.services.profile_change_record`
+in the transaction of the change; the scoring worker then judges those contacts again.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.dispatch import Signal
-
-# Sent with ``contact_ids`` after an edit of what fit and exclusions read (a contact's job
-# title, e-mail, consent or company; its account's sector, size, country, revenue or domain)
-# that no service made: the scoring app judges those contacts again.
-profile_changed = Signal()
-
+# a contact's job title, e-mail, consent or company
 CONTACT_FIELDS_JUDGED = frozenset({"job_title", "email", "consent", "account"})
 
 
@@ -23,4 +21,5 @@ def contact_judged(contact: Any) -> tuple[Any, ...]:
     )
 
 
+# its account's sector, size, country, revenue or domain
 ACCOUNT_FIELDS_JUDGED = frozenset({"sector", "size_band", "country", "annual_revenue", "domain"})

@@ -1,0 +1,130 @@
+"""SLA clocks: started at hand-off, paused outside working hours, stopped by the action.
+
+- The **answer** clock (accept or reject within the term's hours) starts when the lead is handed
+  over, also when it waits in a manager's queue: that wait counts against sales.
+- The **first-touch** clock stops at the first call, e-mail or meeting logged on the contact.
+- The **follow-up** clock counts calls, e-mails and meetings until the term's number is reached
+  within its days (calendar days).
+
+Deadlines are computed once in the team's business calendar, so the periodic marking
+(:func:`clocks_mark`) is a pair of set-based UPDATEs. The hand-off services call these
+functions in the transaction of the hand-off, its answer or the touch.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+
+from smarketing.agreement.document import Sla, SlaTerm
+from smarketing.contacts.choices import ActivityKind
+from smarketing.sla.choices import ClockKind, ClockState
+from smarketing.sla.models import SlaClock
+from smarketing.sla.workhours import BusinessCalendar
+
+HOUR = 3600.0
+TOUCHES = frozenset({ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING})
+
+
+def clocks_start(
+    *,
+    handoff_id: int,
+    contact_id: int,
+    started_at: datetime,
+    term: SlaTerm | None,
+    sla: Sla,
+    calendar: BusinessCalendar,
+) -> list[SlaClock]:
+    """Create a hand-off's clocks from its SLA term (none without a term)."""
+    if term is None:
+        return []
+    risk = sla.at_risk_percent / 100
+    start = started_at
+    clocks = []
+    for kind, hours in (
+        (ClockKind.ACCEPT, term.accept_hours),
+        (ClockKind.FIRST_TOUCH, term.first_touch_hours),
+    ):
+        allowance = hours * HOUR
+        clocks.append(
+            SlaClock(
+                handoff_id=handoff_id,
+                contact_id=contact_id,
+                kind=kind,
+                started_at=start,
+                allowance_seconds=allowance,
+                at_risk_at=calendar.deadline(start, allowance * risk),
+                due_at=calendar.deadline(start, allowance),
+            )
+        )
+    first_step = sla.escalation[0]
+    clocks[0].next_step_at = calendar.deadline(
+        start, clocks[0].allowance_seconds * first_step.share
+    )
+    if term.follow_ups:
+        days = timedelta(days=term.follow_up_days)
+        clocks.append(
+            SlaClock(
+                handoff_id=handoff_id,
+                contact_id=contact_id,
+                kind=ClockKind.FOLLOW_UP,
+                started_at=start,
+                allowance_seconds=days.total_seconds(),
+                at_risk_at=start + days * risk,
+                due_at=start + days,
+                needed=term.follow_ups,
+            )
+        )
+    return SlaClock.objects.bulk_create(clocks)
+
+
+def _stopped_state(when: datetime) -> Case:
+    """``met`` when stopped by the deadline, else ``breached``."""
+    return Case(
+        When(due_at__gte=when, then=Value(ClockState.MET)), default=Value(ClockState.BREACHED)
+    )
+
+
+def clocks_on_answer(*, handoff_id: int, accepted: bool, when: datetime) -> None:
+    """The answer stops the answer clock; a rejection cancels the others."""
+    running = SlaClock.objects.filter(handoff_id=handoff_id, stopped_at=None)
+    running.filter(kind=ClockKind.ACCEPT).update(
+        stopped_at=when, next_step_at=None, done=1, state=_stopped_state(when)
+    )
+    if not accepted:
+        running.exclude(kind=ClockKind.ACCEPT).update(
+            stopped_at=when, next_step_at=None, state=ClockState.CANCELLED
+        )
+
+
+def clocks_on_touch(*, contact_id: int, kind: str, when: datetime) -> int:
+    """A call, e-mail or meeting on the contact: stops first touch, counts as a follow-up.
+
+    Returns how many clocks it moved. Notes do not count.
+    """
+    if kind not in TOUCHES:
+        return 0
+    running = SlaClock.objects.filter(contact_id=contact_id, stopped_at=None, started_at__lte=when)
+    with transaction.atomic():
+        moved = running.filter(kind=ClockKind.FIRST_TOUCH).update(
+            stopped_at=when, done=1, state=_stopped_state(when)
+        )
+        follow_ups = running.filter(kind=ClockKind.FOLLOW_UP)
+        moved += follow_ups.update(done=F("done") + 1)
+        follow_ups.filter(done__gte=F("needed")).update(stopped_at=when, state=_stopped_state(when))
+    return moved
+
+
+def clocks_mark(*, now: datetime) -> tuple[int, int]:
+    """Mark running clocks past their at-risk time and their deadline: (at risk, breached)."""
+    running = SlaClock.objects.filter(stopped_at=None)
+    with transaction.atomic():
+        breached = running.filter(
+            state__in=[ClockState.RUNNING, ClockState.AT_RISK], due_at__lte=now
+        ).update(state=ClockState.BREACHED)
+        at_risk = running.filter(state=ClockState.RUNNING, at_risk_at__lte=now).update(
+            state=ClockState.AT_RISK
+        )
+    return at_risk, breached
