@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo",
         help="generate demo data and run the web server and worker",
         description="Create the data folder, migrate, generate a year of a demo company "
-        "(once), then run the web server and the worker together until Ctrl+C.",
+        "(once), then run the web server and the worker together until Ctrl+C or SIGTERM, "
+        "which stop both: the running task finishes or is released for later (exit code 0).",
     )
     parser.add_argument(
         "--contacts", type=int, default=5000, help="contacts to generate (default: %(default)s)"
@@ -68,9 +69,12 @@ def _serve(port: int, logins: list[tuple[str, str]], password: str) -> int:
         subprocess.Popen([*base, "serve", "--port", str(port)]),
         subprocess.Popen([*base, "worker"]),
     ]
-    print(f"\nSmarketing is running at http://127.0.0.1:{port}/  (Ctrl+C to stop)")
-    print(f"Demo logins (password for all: {password}):")
-    for username, role in logins:
-        print(f"  {username:<10} {role}")
-    sys.stdout.flush()
-    return 0 if supervise(children) else 1
+
+    def banner() -> None:
+        print(f"\nSmarketing is running at http://127.0.0.1:{port}/  (Ctrl+C to stop)")
+        print(f"Demo logins (password for all: {password}):")
+        for username, role in logins:
+            print(f"  {username:<10} {role}")
+        sys.stdout.flush()
+
+    return 0 if supervise(children, started=banner) else 1

@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the web server",
-        description="Serve the web pages, the admin and the API with gunicorn.",
+        description="Serve the web pages, the admin and the API with gunicorn. SIGTERM or "
+        "Ctrl+C stops it: requests in progress get 10 s to finish (exit code 0).",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
@@ -33,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
         "-m",
         "gunicorn",
         "smarketing.wsgi:application",
+        "--config",
+        "python:smarketing.cli.serve_signals",
         "--bind",
         f"{args.host}:{args.port}",
         "--workers",
