@@ -11,12 +11,9 @@ import argparse
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING
 
+from smarketing.cli.parser import Parser
 from smarketing.cli.setup import CommandError
-
-if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
 
 SUBCOMMANDS = (
     "serve",
@@ -34,20 +31,13 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl+C during a one-off command
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of the output went away
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse's parser, except that help written to a closed pipe raises (see :func:`main`)."""
-
-    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
-        if message:  # argparse drops an OSError here: the exit code would hide the lost output
-            (file or sys.stdout).write(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every subcommand registered."""
     parser = Parser(
         prog="smarketing",
         description="Smarketing: one revenue team for marketing and sales. "
         "Settings come from the environment (see docs/settings.md).",
+        epilog="Run `smarketing COMMAND --help` for the options of a command.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:

@@ -19,9 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
-    parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     parser.add_argument(
-        "--workers", type=int, default=2, help="web processes (default: %(default)s)"
+        "--port", type=int, default=8000, metavar="P", help="port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, metavar="N", help="web processes (default: %(default)s)"
     )
     parser.set_defaults(func=run)
 

@@ -18,16 +18,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--queue",
         default="default",
+        metavar="QUEUES",
         help="queues to serve, comma-separated, '*' for all (default: %(default)s)",
     )
     parser.add_argument(
         "--interval",
         type=float,
         default=1.0,
+        metavar="SECONDS",
         help="seconds between polls when idle (default: %(default)s)",
     )
     parser.add_argument("--batch", action="store_true", help="run what is due, then exit")
-    parser.add_argument("--max-tasks", type=int, default=None, help="exit after this many tasks")
+    parser.add_argument(
+        "--max-tasks",
+        type=int,
+        default=None,
+        metavar="N",
+        help="exit after this many tasks (default: no limit)",
+    )
     parser.add_argument(
         "--grace",
         type=float,
