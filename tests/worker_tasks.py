@@ -38,3 +38,15 @@ def flaky(key: str, fail_times: int) -> None:
         raise RuntimeError(f"failing on purpose (attempt {attempts})")
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO test_effect (name) VALUES (%s)", [key])
+
+
+@durable_task(max_attempts=5, base_delay=0.2)
+def hold(seconds: float, marker: str) -> str:
+    """Keep the worker busy: the first run writes ``marker`` (a file), then sleeps ``seconds``;
+    a later run (after a release) returns at once."""
+    path = Path(marker)
+    if path.exists():
+        return "again"
+    path.write_text(str(os.getpid()))
+    time.sleep(seconds)
+    return "held"

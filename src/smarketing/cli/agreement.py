@@ -18,15 +18,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Work with the marketing & sales agreement: the YAML both teams sign.",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("list", help="every version with its status and approvals")
-    export = actions.add_parser("export", help="print a version's YAML (or write it to a file)")
+    actions.add_parser(
+        "list",
+        help="every version with its status and approvals",
+        description="List every agreement version: number, status, name and approvals.",
+    )
+    export = actions.add_parser(
+        "export",
+        help="print a version's YAML (or write it to a file)",
+        description="Print the YAML text of an agreement version, as it was approved.",
+    )
     export.add_argument("number", type=int, help="version number")
-    export.add_argument("-o", "--output", type=Path, help="file to write instead of printing")
-    diff = actions.add_parser("diff", help="what changed between two versions")
-    diff.add_argument("old", type=int)
-    diff.add_argument("new", type=int)
-    check = actions.add_parser("check", help="validate a YAML file (line and field of each error)")
-    check.add_argument("file", type=Path)
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="file to write instead of printing (default: standard output)",
+    )
+    diff = actions.add_parser(
+        "diff",
+        help="what changed between two versions",
+        description="Print what changed between two agreement versions, one line per change.",
+    )
+    diff.add_argument("old", type=int, help="number of the older version")
+    diff.add_argument("new", type=int, help="number of the newer version")
+    check = actions.add_parser(
+        "check",
+        help="validate a YAML file (line and field of each error)",
+        description="Validate an agreement YAML file without saving it: one line per problem on "
+        "stderr with its line and field (exit code 1), or 'valid' (exit code 0).",
+    )
+    check.add_argument("file", type=Path, help="the YAML file")
     preview = actions.add_parser(
         "preview",
         help="backtest a YAML file against the data, next to the active version",
@@ -34,8 +57,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "month and persona, SQL and won rates over the MQLs sales worked, and who would enter "
         "or leave MQL now compared with the active version. Nothing is saved.",
     )
-    preview.add_argument("file", type=Path)
-    preview.add_argument("--months", type=int, default=12, help="months back (1–24, default 12)")
+    preview.add_argument("file", type=Path, help="the YAML file")
+    preview.add_argument(
+        "--months",
+        type=int,
+        default=12,
+        metavar="N",
+        help="months back, 1 to 24 (default: %(default)s)",
+    )
     preview.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.set_defaults(func=run)
 

@@ -15,17 +15,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "createuser",
         help="add a person with a role",
-        description="Create a user. The password is asked for, or read from an environment "
-        "variable with --password-env.",
+        description="Create a user. The password is asked for, or read from the environment "
+        "variable that --password-env names.",
     )
-    parser.add_argument("username")
-    parser.add_argument("email")
-    parser.add_argument("--role", required=True, choices=ROLES, help="what the person does")
-    parser.add_argument("--manager", help="username of the manager (required for sales_rep)")
-    parser.add_argument("--first-name", default="")
-    parser.add_argument("--last-name", default="")
+    parser.add_argument("username", help="login name, unique whatever the case")
+    parser.add_argument("email", help="e-mail address (hand-offs and password resets go there)")
     parser.add_argument(
-        "--password-env", metavar="VAR", help="read the password from this environment variable"
+        "--role",
+        required=True,
+        choices=ROLES,
+        metavar="ROLE",
+        help="what the person does: " + ", ".join(ROLES),
+    )
+    parser.add_argument(
+        "--manager",
+        metavar="USERNAME",
+        help="username of the manager, required for sales_rep (default: none)",
+    )
+    parser.add_argument(
+        "--first-name", default="", metavar="NAME", help="first name (default: empty)"
+    )
+    parser.add_argument(
+        "--last-name", default="", metavar="NAME", help="last name (default: empty)"
+    )
+    parser.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="read the password from this environment variable (default: ask for it)",
     )
     parser.set_defaults(func=run)
 

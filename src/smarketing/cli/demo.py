@@ -18,20 +18,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo",
         help="generate demo data and run the web server and worker",
         description="Create the data folder, migrate, generate a year of a demo company "
-        "(once), then run the web server and the worker together until Ctrl+C.",
+        "(once), then run the web server and the worker together, printing the address and "
+        "the demo logins, until Ctrl+C or SIGTERM stops both: the running task finishes or is "
+        "released for later (exit code 0).",
     )
     parser.add_argument(
-        "--contacts", type=int, default=5000, help="contacts to generate (default: %(default)s)"
+        "--contacts",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="contacts to generate (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--seed", type=int, default=42, metavar="S", help="random seed (default: %(default)s)"
+    )
     parser.add_argument(
         "--today",
         type=date.fromisoformat,
         default=None,
-        help="the day the demo year ends, YYYY-MM-DD (default: today)",
+        metavar="YYYY-MM-DD",
+        help="the day the demo year ends (default: today)",
     )
-    parser.add_argument("--port", type=int, default=8000, help="web port (default: %(default)s)")
-    parser.add_argument("--no-serve", action="store_true", help="generate the data, then exit")
+    parser.add_argument(
+        "--port", type=int, default=8000, metavar="P", help="web port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--no-serve", action="store_true", help="generate the data, then exit (no web server)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -68,9 +81,12 @@ def _serve(port: int, logins: list[tuple[str, str]], password: str) -> int:
         subprocess.Popen([*base, "serve", "--port", str(port)]),
         subprocess.Popen([*base, "worker"]),
     ]
-    print(f"\nSmarketing is running at http://127.0.0.1:{port}/  (Ctrl+C to stop)")
-    print(f"Demo logins (password for all: {password}):")
-    for username, role in logins:
-        print(f"  {username:<10} {role}")
-    sys.stdout.flush()
-    return 0 if supervise(children) else 1
+
+    def banner() -> None:
+        print(f"\nSmarketing is running at http://127.0.0.1:{port}/  (Ctrl+C to stop)")
+        print(f"Demo logins (password for all: {password}):")
+        for username, role in logins:
+            print(f"  {username:<10} {role}")
+        sys.stdout.flush()
+
+    return 0 if supervise(children, started=banner) else 1

@@ -19,9 +19,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "names `smarketing import` reads back. Cells a spreadsheet would run as a formula are "
         "prefixed with an apostrophe.",
     )
-    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("kind", choices=KINDS, help="what to export")
     parser.add_argument(
-        "-o", "--output", type=Path, help="file to write (default: standard output)"
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="file to write (default: standard output)",
     )
     parser.set_defaults(func=run)
 

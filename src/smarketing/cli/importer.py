@@ -28,7 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("kind", choices=KINDS, help="what the file holds")
     parser.add_argument("file", type=Path, help="the CSV or XLSX file")
-    parser.add_argument("--mapping", help="a shipped mapping's name or a mapping .yaml file")
+    parser.add_argument(
+        "--mapping",
+        metavar="NAME|FILE",
+        help="a shipped mapping's name or a mapping .yaml file (default: detected from the "
+        "columns)",
+    )
     parser.add_argument(
         "--dry-run", action="store_true", help="report what would happen, write nothing"
     )
@@ -36,7 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--all-or-nothing", action="store_true", help="import nothing if any row is rejected"
     )
     parser.add_argument(
-        "--report", type=Path, help="write every problem (row, column, reason) to this CSV file"
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write every problem (row, column, reason) to this CSV file (default: none; the "
+        "first 20 are printed)",
     )
     parser.set_defaults(func=run)
 

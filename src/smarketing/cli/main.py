@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
+from smarketing.cli.parser import Parser
 from smarketing.cli.setup import CommandError
 
 SUBCOMMANDS = (
@@ -25,14 +27,17 @@ SUBCOMMANDS = (
     "export",
 )
 MODULES = {"import": "importer"}  # ``import`` is a Python keyword
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl+C during a one-off command
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of the output went away
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="smarketing",
         description="Smarketing: one revenue team for marketing and sales. "
         "Settings come from the environment (see docs/settings.md).",
+        epilog="Run `smarketing COMMAND --help` for the options of a command.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:
@@ -41,8 +46,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen subcommand."""
-    args = build_parser().parse_args(argv)
+    """Parse ``argv`` and run the chosen subcommand.
+
+    Output cut short by its reader (``smarketing export contacts | head``) ends quietly with
+    exit code 141, as for a program killed by SIGPIPE (``cat``, ``grep``).
+    """
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        _stdout_discard()
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     from smarketing.core.errors import DomainError
 
     try:
@@ -54,7 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"smarketing {args.command}: {exc.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _stdout_discard() -> None:
+    """Point standard output at /dev/null: what is still buffered cannot fail at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the web server",
-        description="Serve the web pages, the admin and the API with gunicorn.",
+        description="Serve the web pages, the admin and the API with gunicorn. SIGTERM or "
+        "Ctrl+C stops it: requests in progress get 10 s to finish (exit code 0).",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )
-    parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     parser.add_argument(
-        "--workers", type=int, default=2, help="web processes (default: %(default)s)"
+        "--port", type=int, default=8000, metavar="P", help="port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, metavar="N", help="web processes (default: %(default)s)"
     )
     parser.set_defaults(func=run)
 
@@ -33,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
         "-m",
         "gunicorn",
         "smarketing.wsgi:application",
+        "--config",
+        "python:smarketing.cli.serve_signals",
         "--bind",
         f"{args.host}:{args.port}",
         "--workers",

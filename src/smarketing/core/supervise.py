@@ -8,17 +8,25 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
+STOP_TIMEOUT = 30.0  # seconds a child has to stop after SIGTERM before it is killed
+
 
 def supervise(
     children: list[subprocess.Popen[bytes]],
     *,
+    started: Callable[[], None] | None = None,
     tick: Callable[[], None] | None = None,
     interval: float = 0.2,
 ) -> bool:
-    """Call ``tick`` every ``interval`` s while all children run; return True if asked to stop.
+    """Call ``started`` once, then ``tick`` every ``interval`` s while all children run; return
+    True if asked to stop.
 
-    On SIGTERM or SIGINT, or when a child exits, every child still running gets SIGTERM and
-    up to 30 s to finish before it is killed.
+    On SIGTERM or SIGINT, or when a child exits (or ``started`` or ``tick`` raises), every
+    child still running gets one SIGTERM and up to ``STOP_TIMEOUT`` s to finish before it is
+    killed. Further signals change nothing here. A child must take a SIGTERM that follows the
+    signal it already got as the same request: a terminal's Ctrl+C reaches the whole process
+    group, and systemd signals every process of the service, so the child may have been sent
+    the stop before this function forwards it.
     """
     stopping = False
 
@@ -29,6 +37,8 @@ def supervise(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
+        if started is not None:
+            started()
         while not stopping and all(child.poll() is None for child in children):
             if tick is not None:
                 tick()
@@ -39,7 +49,8 @@ def supervise(
                 child.send_signal(signal.SIGTERM)
         for child in children:
             try:
-                child.wait(timeout=30)
+                child.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
     return stopping

@@ -46,6 +46,21 @@ def lease_release(worker_id: str) -> None:
     WorkerLease.objects.filter(worker_id=worker_id).delete()
 
 
+def task_release(result: DBTaskResult, *, worker_id: str) -> bool:
+    """Put a task ``worker_id`` claimed, and stopped before it finished, back to READY.
+
+    The claim is taken back (its id leaves ``worker_ids``), so the interrupted run is not
+    counted as an attempt; the task is ready for another worker at once. Returns False when the
+    task is no longer this claim (finished, or recovered by another worker).
+    """
+    if not result.worker_ids or result.worker_ids[-1] != worker_id:
+        return False
+    released = DBTaskResult.objects.filter(
+        pk=result.pk, status=TaskResultStatus.RUNNING, started_at=result.started_at
+    ).update(status=TaskResultStatus.READY, worker_ids=result.worker_ids[:-1])
+    return bool(released)
+
+
 def stale_tasks_recover() -> int:
     """Put tasks left RUNNING by workers whose lease expired back to READY; return how many.
 

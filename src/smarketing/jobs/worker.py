@@ -9,12 +9,14 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
 from django.utils import timezone
-from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.compat import TaskContext, TaskResultStatus, task_finished, task_started
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -26,8 +28,10 @@ from smarketing.jobs.leases import (
     lease_seconds,
     lease_take,
     stale_tasks_recover,
+    task_release,
 )
 from smarketing.jobs.schedule import schedules_tick
+from smarketing.jobs.stopping import STOP_GRACE_SECONDS, StopRequest, WorkerStopping
 
 logger = logging.getLogger("smarketing.worker")
 RECOVERY_EVERY = 1.0  # a dead worker's lease lasts longer than this: no need to look more often
@@ -52,7 +56,16 @@ class Heartbeat(threading.Thread):
 
 
 class DurableWorker(Worker):
-    """A database worker whose tasks survive crashes (leases) and failures (retries)."""
+    """A database worker whose tasks survive crashes (leases), failures (retries) and stops
+    (released, see :mod:`smarketing.jobs.stopping`)."""
+
+    def __init__(self, *, grace: float = STOP_GRACE_SECONDS, **options: Any) -> None:
+        super().__init__(**options)
+        self.stop = StopRequest(grace)
+
+    def configure_signals(self) -> None:
+        """SIGTERM and Ctrl+C stop the worker once the running task is done (or released)."""
+        self.stop.install()
 
     @property
     def maintenance_every(self) -> float:
@@ -67,7 +80,7 @@ class DurableWorker(Worker):
         heartbeat.start()
         last_maintenance = last_recovery = 0.0
         try:
-            while self.running:
+            while not self.stop.requested.is_set():
                 if time.monotonic() - last_recovery >= RECOVERY_EVERY:
                     stale_tasks_recover()
                     last_recovery = time.monotonic()
@@ -81,7 +94,7 @@ class DurableWorker(Worker):
                     if self.batch:
                         return
                     close_old_connections()
-                    time.sleep(min(self.interval, self.maintenance_every))
+                    self.stop.requested.wait(min(self.interval, self.maintenance_every))
         finally:
             heartbeat.stopped.set()
             heartbeat.join(timeout=5)
@@ -109,10 +122,58 @@ class DurableWorker(Worker):
         return True
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        """Run the task; on failure put it back with a backoff until its attempts run out."""
-        super().run_task(db_task_result)
-        if db_task_result.status != TaskResultStatus.FAILED:
+        """Run the task and record the outcome: success; failure, put back with a backoff until
+        its attempts run out; or, if the worker stops first, released (not an attempt)."""
+        self.running_task = True
+        try:
+            self._run(db_task_result)
+        except WorkerStopping:
+            self._release(db_task_result)
             return
+        finally:
+            self.running_task = False
+            self._run_tasks += 1
+        if db_task_result.status == TaskResultStatus.FAILED:
+            self._retry_later(db_task_result)
+
+    def _run(self, db_task_result: DBTaskResult) -> None:
+        """django_tasks_db's run, the task's call made interruptible by a stop."""
+        try:
+            task = db_task_result.task
+            task_result = db_task_result.task_result
+            sender = type(task.get_backend())
+            task_started.send(sender=sender, task_result=task_result)
+            with self.stop.interruptible():
+                if task.takes_context:
+                    context = TaskContext(task_result=task_result)
+                    value = task.call(context, *task_result.args, **task_result.kwargs)
+                else:
+                    value = task.call(*task_result.args, **task_result.kwargs)
+            db_task_result.set_successful(value)
+            task_finished.send(sender=sender, task_result=db_task_result.task_result)
+        except WorkerStopping:
+            raise
+        except BaseException as exc:
+            db_task_result.set_failed(exc)
+            try:
+                sender = type(db_task_result.task.get_backend())
+                finished = db_task_result.task_result
+            except (ImportError, SuspiciousOperation):
+                logger.exception("Task id=%s failed unexpectedly", db_task_result.id)
+            else:
+                task_finished.send(sender=sender, task_result=finished)
+
+    def _release(self, db_task_result: DBTaskResult) -> None:
+        """Give a task interrupted by the stop back to the queue, uncounted."""
+        connection.close()  # the task may have been interrupted in the middle of a query
+        if task_release(db_task_result, worker_id=self.worker_id):
+            logger.warning(
+                "Task %s released for another worker (not counted as an attempt).",
+                db_task_result.pk,
+            )
+
+    def _retry_later(self, db_task_result: DBTaskResult) -> None:
+        """Put a failed task back with a backoff, until its attempts run out."""
         policy = policy_for(db_task_result.task_path)
         attempt = len(db_task_result.worker_ids)
         if attempt >= policy.max_attempts:
