@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     django_start()
     database_check(migrated=True)
-    from smarketing.users.models import User
+    from smarketing.users.selectors import user_by_username
     from smarketing.users.services import user_create
 
     if args.password_env:
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         password = getpass.getpass("Password: ")
     manager = None
     if args.manager:
-        manager = User.objects.filter(username=args.manager).first()
+        manager = user_by_username(username=args.manager)
         if manager is None:
             raise CommandError(f"No user named {args.manager!r}: create the manager first.")
     user = user_create(

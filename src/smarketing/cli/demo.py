@@ -55,11 +55,11 @@ def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from smarketing.demo import data, generate
-    from smarketing.users.models import User
+    from smarketing.users.selectors import logins, users_exist
 
     print(f"Data folder: {settings.DATA_DIR}", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
-    if User.objects.exists():
+    if users_exist():
         print("Demo data already present: keeping it.", flush=True)
     else:
         print(f"Generating the demo company ({args.contacts:,} contacts)…", flush=True)
@@ -69,10 +69,9 @@ def run(args: argparse.Namespace) -> int:
         )
         counts = ", ".join(f"{n:,} {name}" for name, n in summary.counts.items())
         print(f"Generated {counts} in {time.monotonic() - started:.1f} s.", flush=True)
-    logins = User.objects.order_by("id").values_list("username", "role")
     if args.no_serve:
         return 0
-    return _serve(args.port, [(u, r) for u, r in logins], data.PASSWORD)
+    return _serve(args.port, logins(), data.PASSWORD)
 
 
 def _serve(port: int, logins: list[tuple[str, str]], password: str) -> int:

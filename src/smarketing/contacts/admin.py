@@ -23,10 +23,12 @@ from smarketing.contacts.models import (
     ContactExternalId,
     Deal,
     DealExternalId,
+    ProfileChange,
     StageTransition,
 )
 from smarketing.contacts.services.contacts import email_clean
 from smarketing.contacts.services.profiles import profile_change_record
+from smarketing.core.admin import ReadOnlyAdmin
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
 from smarketing.users.models import User
@@ -173,3 +175,11 @@ class StageTransitionAdmin(BigTableAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ProfileChange)
+class ProfileChangeAdmin(ReadOnlyAdmin):
+    """What the scoring worker judges (or judged) again, and when."""
+
+    list_display = ("recorded_at", "not_before", "consumed_at", "__str__")
+    list_filter = ("consumed_at",)

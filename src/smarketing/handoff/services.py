@@ -29,11 +29,11 @@ from smarketing.core.errors import (
 from smarketing.handoff.choices import HandoffStatus, HandoffStepKind
 from smarketing.handoff.errors import HandoffErrorCode
 from smarketing.handoff.messages import handoff_notify
-from smarketing.handoff.models import Handoff, HandoffStep, Team
+from smarketing.handoff.models import Handoff, HandoffStep
 from smarketing.handoff.reps import lead_of, reps_now
 from smarketing.handoff.routing import route
-from smarketing.handoff.selectors import mqls_waiting
-from smarketing.scoring.models import ContactScore
+from smarketing.handoff.selectors import mqls_waiting, teams_all
+from smarketing.scoring.selectors import scores_under
 from smarketing.sla.clocks import clocks_on_answer, clocks_on_touch, clocks_start
 from smarketing.sla.workhours import BusinessCalendar
 from smarketing.users.models import User
@@ -61,13 +61,8 @@ def handoffs_route(*, now: datetime | None = None) -> int:
     )
     if not contacts:
         return 0
-    scores = {
-        s.contact_id: s
-        for s in ContactScore.objects.filter(
-            version=version, contact_id__in=[c.pk for c in contacts]
-        )
-    }
-    teams = {t.key: t for t in Team.objects.all()}
+    scores = scores_under(version_id=version.pk, contact_ids=[c.pk for c in contacts])
+    teams = {t.key: t for t in teams_all()}
     reps = reps_now(when)
     with transaction.atomic():
         for index, contact in enumerate(contacts, start=1):

@@ -47,3 +47,9 @@ def score_under(*, contact_id: int, version_id: int) -> ContactScore | None:
 def rescore_last(*, version: AgreementVersion) -> RescoreRun | None:
     """The newest rescore run of ``version`` (running, done or failed)."""
     return RescoreRun.objects.filter(version=version).first()
+
+
+def scores_under(*, version_id: int, contact_ids: list[int]) -> dict[int, ContactScore]:
+    """The stored scores of these contacts under one version, by contact."""
+    rows = ContactScore.objects.filter(version_id=version_id, contact_id__in=contact_ids)
+    return {score.contact_id: score for score in rows}
