@@ -146,3 +146,14 @@ def test_spam_is_refused(form, settings) -> None:
     statuses = [_send(form, email=f"p{n}@acme.fr", last_name="P").status_code for n in range(3)]
     assert statuses == [200, 200, 429]
     assert Contact.objects.count() == 2
+
+
+def test_a_token_signed_for_one_form_does_not_open_another(form, users_by_role) -> None:
+    other = form_create(
+        actor=users_by_role["marketing_manager"], site=form.site, name="Newsletter", fields=[]
+    )
+    client = Client(enforce_csrf_checks=True)
+    token = _open(client, other)
+    response = client.post(f"/f/{form.key}/", {"token": token, "email": "eve@acme.fr"})
+    assert response.status_code == 400
+    assert not Contact.objects.exists()

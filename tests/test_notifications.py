@@ -101,7 +101,7 @@ def test_the_assignee_is_told_in_the_app_by_email_slack_and_teams(servers) -> No
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert card["content"]["body"][0]["text"] == "New MQL for you: Anne Martin"
     facts = {f["title"]: f["value"] for f in card["content"]["body"][2]["facts"]}
-    assert facts["Lead"] == "Anne Martin <anne@acme.fr>"
+    assert facts["Lead"] == "Anne Martin \\<anne@acme.fr\\>"  # Markdown characters escaped
 
 
 def test_a_failing_channel_is_retried_then_marked_failed_without_blocking_others(

@@ -2,9 +2,10 @@
 
 A submission creates the contact (or fills the blanks of an existing one: a form never
 overwrites what sales typed), links it to its company by e-mail domain (never a free-mail
-domain), records the consent box with the exact text shown, adds a ``form_submitted`` event
-(and ``demo_requested`` if the form says so), and identifies the visitor so that its earlier
-page views count for the contact.
+domain), records the consent box with the exact text shown (a ticked box never grants again a
+consent the person withdrew: a confirmation e-mail is sent to the address instead), adds a
+``form_submitted`` event (and ``demo_requested`` if the form says so), and identifies the
+visitor so that its earlier page views count for the contact.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from smarketing.capture.models import Form, FormField, FormSubmission, Site
 from smarketing.contacts.choices import ConsentState, ContactSource
 from smarketing.contacts.models import Account, Contact
 from smarketing.contacts.services import account_create, contact_create, contact_update
+from smarketing.contacts.services.consent import consent_reconfirm_request
 from smarketing.contacts.services.contacts import email_clean
 from smarketing.core.errors import CommonErrorCode, DomainError
 from smarketing.core.text import FREE_MAIL_DOMAINS, email_normalize
@@ -159,7 +161,11 @@ def form_submit(*, form: Form, answers: Answers, now: datetime | None = None) ->
             }
             if contact.account_id is None and (account := _account(values)) is not None:
                 blanks["account"] = account
-            if consent:
+            if consent and contact.consent == ConsentState.WITHDRAWN:
+                # anyone can type anyone's address: withdrawn consent comes back only when the
+                # person confirms from the e-mail sent to that address
+                consent_reconfirm_request(contact=contact, via=form.name, now=when)
+            elif consent:
                 blanks["consent"] = consent
             if blanks:
                 contact_update(actor=None, contact=contact, **blanks)

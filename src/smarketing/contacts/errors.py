@@ -8,6 +8,8 @@ from smarketing.core.errors import ErrorCode
 class ContactsErrorCode(ErrorCode):
     """Why contacts refused what it was asked."""
 
+    CONSENT_LINK_EXPIRED = "consent_link_expired"
+    CONSENT_LINK_INVALID = "consent_link_invalid"
     DEAL_ALREADY_CLOSED = "deal_already_closed"
     DEAL_CONTACT_NOT_WORKABLE = "deal_contact_not_workable"
     DUPLICATE_DOMAIN = "duplicate_domain"

@@ -367,3 +367,7 @@ class ProfileChange(models.Model):
 
     def __str__(self) -> str:
         return f"{len(self.contact_ids)} contacts @ {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+# the model lives in its own module; imported here so that Django finds it
+from smarketing.contacts.consent_records import ConsentConfirmation  # noqa: E402, F401

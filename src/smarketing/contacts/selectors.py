@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from smarketing.contacts.consent_records import ConsentConfirmation
 from smarketing.contacts.models import Activity, Contact, Deal, StageTransition
 from smarketing.core.text import email_normalize, prefix_upper_bound, search_key
 
@@ -125,3 +127,19 @@ def contact_detail(*, contact_id: int) -> ContactDetail | None:
         Deal.objects.filter(contact=contact).select_related("owner").order_by("-created_at")
     )
     return ContactDetail(contact=contact, history=history, activities=activities, deals=deals)
+
+
+def consent_pending(contact_id: int) -> ConsentConfirmation | None:
+    """The re-subscription waiting for the person's own confirmation, if any (the newest whose
+    link is still valid)."""
+    from smarketing.contacts.services.consent import LINK_VALID
+
+    return (
+        ConsentConfirmation.objects.filter(
+            contact_id=contact_id,
+            confirmed_at=None,
+            requested_at__gte=timezone.now() - LINK_VALID,
+        )
+        .order_by("-requested_at")
+        .first()
+    )

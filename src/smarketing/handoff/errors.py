@@ -10,3 +10,4 @@ class HandoffErrorCode(ErrorCode):
 
     ALREADY_ANSWERED = "already_answered"
     INVALID_REASON = "invalid_reason"
+    NOT_A_SALESPERSON = "not_a_salesperson"

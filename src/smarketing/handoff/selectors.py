@@ -187,7 +187,12 @@ def handoffs_exist() -> bool:
 
 def handoff_visible_get(*, user: User, handoff_id: int) -> Handoff:
     """One hand-off ``user`` may read, with its agreement version; NotFoundError otherwise."""
-    handoff = handoffs_visible(user=user).select_related("version").filter(pk=handoff_id).first()
+    handoff = (
+        handoffs_visible(user=user)
+        .select_related("version", "contact__account", "team__manager")
+        .filter(pk=handoff_id)
+        .first()
+    )
     if handoff is None:
         raise NotFoundError("No such hand-off, or not one you may see.")
     return handoff

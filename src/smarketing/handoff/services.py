@@ -210,6 +210,12 @@ def handoff_reassign(*, actor: User, handoff: Handoff, to: User, reason: str) ->
             "Only a lead waiting for an answer is reassigned.",
             code=HandoffErrorCode.ALREADY_ANSWERED,
         )
+    if not (to.is_active and user_can(to, Capability.WORK_LEADS)):
+        raise DomainError(
+            "Leads are assigned to active salespeople only.",
+            code=HandoffErrorCode.NOT_A_SALESPERSON,
+            field="to",
+        )
     if not reason.strip():
         raise DomainError(
             "Say why the lead is reassigned.", code=CommonErrorCode.REQUIRED, field="reason"
@@ -238,3 +244,13 @@ def touch_log(
         )
         clocks_on_touch(contact_id=contact.pk, kind=kind, when=activity.occurred_at)
     return activity
+
+
+def handoff_touch_log(*, actor: User, handoff: Handoff, kind: str, subject: str) -> Activity:
+    """Log a call (or e-mail, meeting, note) with a hand-off's lead: only the person who may
+    answer it (its salesperson, the team's manager, an admin) moves its SLA clocks."""
+    if not _may_answer(actor, handoff):
+        raise PermissionDeniedError(
+            "Only the assigned salesperson or the team's manager logs touches on this lead."
+        )
+    return touch_log(actor=actor, contact=handoff.contact, kind=kind, subject=subject)

@@ -25,6 +25,32 @@ class SendError(Exception):
     """The channel refused or could not be reached; worth another try."""
 
 
+class PermanentSendError(SendError):
+    """The message cannot be sent as it is (a bad address, a header the library refuses):
+    another try would fail the same way."""
+
+
+# Slack's mrkdwn gives meaning to these three only (links, mentions such as <!channel>)
+SLACK_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Teams renders a Markdown subset in text blocks and facts: these make links, styles, headings
+TEAMS_SPECIAL = frozenset("\\`*_[]()<>#~")
+
+
+def slack_text(value: str) -> str:
+    """``value`` shown literally in Slack mrkdwn: no mention, no link, no disguised link."""
+    return value.translate(SLACK_ESCAPES)
+
+
+def teams_text(value: str) -> str:
+    """``value`` shown literally in a Teams text block (Markdown characters escaped)."""
+    return "".join(f"\\{c}" if c in TEAMS_SPECIAL else c for c in value)
+
+
+def header_clean(value: str) -> str:
+    """A header value on one line: line breaks (a header injection) become spaces."""
+    return " ".join(part.strip() for part in value.splitlines() if part.strip())
+
+
 def absolute(link: str) -> str:
     """``link`` as an address people can open (the product's ``BASE_URL`` in front of a path)."""
     if not link or link.startswith(("http://", "https://")):
@@ -54,10 +80,13 @@ def email_message(notification: Notification, delivery: Delivery) -> EmailMultiA
         + (f'<p><a href="{escape(link)}">{escape(link)}</a></p>' if link else "")
     )
     message = EmailMultiAlternatives(
-        subject=notification.title,
+        subject=header_clean(notification.title),
         body=text,
         to=[delivery.target],
-        headers={"Message-ID": message_id(delivery.key), "X-Smarketing-Key": delivery.key},
+        headers={
+            "Message-ID": header_clean(message_id(delivery.key)),
+            "X-Smarketing-Key": header_clean(delivery.key),
+        },
     )
     message.attach_alternative(html, "text/html")
     return message
@@ -68,7 +97,10 @@ def slack_payload(notification: Notification, delivery: Delivery) -> dict[str, A
     link = absolute(notification.link)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": notification.title[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": notification.body or " "}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": slack_text(notification.body) or " "},
+        },
     ]
     facts = _facts(notification)
     if facts:
@@ -76,7 +108,8 @@ def slack_payload(notification: Notification, delivery: Delivery) -> dict[str, A
             {
                 "type": "section",
                 "fields": [
-                    {"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in facts[:10]
+                    {"type": "mrkdwn", "text": f"*{slack_text(label)}*\n{slack_text(value)}"}
+                    for label, value in facts[:10]
                 ],
             }
         )
@@ -90,7 +123,7 @@ def slack_payload(notification: Notification, delivery: Delivery) -> dict[str, A
             }
         )
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": delivery.key}]})
-    return {"text": notification.title, "blocks": blocks}
+    return {"text": slack_text(notification.title), "blocks": blocks}
 
 
 def teams_payload(notification: Notification, delivery: Delivery) -> dict[str, Any]:
@@ -101,11 +134,19 @@ def teams_payload(notification: Notification, delivery: Delivery) -> dict[str, A
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": [
-            {"type": "TextBlock", "text": notification.title, "weight": "Bolder", "size": "Medium"},
-            {"type": "TextBlock", "text": notification.body, "wrap": True},
+            {
+                "type": "TextBlock",
+                "text": teams_text(notification.title),
+                "weight": "Bolder",
+                "size": "Medium",
+            },
+            {"type": "TextBlock", "text": teams_text(notification.body), "wrap": True},
             {
                 "type": "FactSet",
-                "facts": [{"title": k, "value": v} for k, v in _facts(notification)],
+                "facts": [
+                    {"title": teams_text(k), "value": teams_text(v)}
+                    for k, v in _facts(notification)
+                ],
             },
             {"type": "TextBlock", "text": delivery.key, "isSubtle": True, "size": "Small"},
         ],
@@ -145,6 +186,8 @@ def send(delivery: Delivery) -> None:
             get_connection(timeout=TIMEOUT).send_messages([email_message(notification, delivery)])
         except OSError as exc:  # smtplib's errors are OSErrors
             raise SendError(f"SMTP: {exc}") from exc
+        except Exception as exc:  # BadHeaderError, a bad address…: never left "pending"
+            raise PermanentSendError(f"not sendable: {exc}") from exc
         return
     payload = (
         slack_payload(notification, delivery)

@@ -29,7 +29,7 @@ def delivery_send(delivery_id: int) -> timedelta | None:
     try:
         channels.send(delivery)
     except channels.SendError as exc:
-        gave_up = attempt >= RETRY.max_attempts
+        gave_up = attempt >= RETRY.max_attempts or isinstance(exc, channels.PermanentSendError)
         Delivery.objects.filter(pk=delivery.pk).update(
             attempts=attempt,
             last_error=str(exc)[:500],

@@ -5,6 +5,7 @@ from django.urls import path
 
 from smarketing.web.views import (
     agreement,
+    consent,
     contacts,
     embed,
     home,
@@ -66,6 +67,7 @@ urlpatterns = [
     path("integrations/sites/", integrations.site_list, name="site_list"),
     path("integrations/forms/", integrations.form_list, name="form_list"),
     path("f/<str:key>/", embed.form_embed, name="form_embed"),
+    path("consent/<str:token>/", consent.consent_confirm_page, name="consent_confirm"),
     path("inbox/", inbox.inbox_page, name="inbox"),
     path("inbox/<int:handoff_id>/", inbox.handoff_page, name="handoff_page"),
     path("inbox/<int:handoff_id>/answer/", inbox.handoff_answer, name="handoff_answer"),

@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from smarketing.contacts.choices import ContactSource, LifecycleStage
-from smarketing.contacts.selectors import contact_detail, contact_list_page
+from smarketing.contacts.selectors import consent_pending, contact_detail, contact_list_page
 from smarketing.scoring.selectors import contact_score
 from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.roles import Capability
@@ -67,5 +67,6 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
         "score": score,
         "events": contact_timeline(contact_id=contact_id, limit=EVENT_LIMIT),
         "event_limit": EVENT_LIMIT,
+        "consent_pending": consent_pending(contact_id),
     }
     return render(request, "web/contacts/detail.html", context)

@@ -76,8 +76,10 @@ def form_embed(request: HttpRequest, key: str) -> HttpResponse:
     if request.POST.get(HONEYPOT):
         return _done(request, form, form.thank_you)  # a bot: look the same, store nothing
     try:
-        signing.loads(request.POST.get("token", ""), salt=SALT, max_age=MAX_AGE)
+        signed_for = signing.loads(request.POST.get("token", ""), salt=SALT, max_age=MAX_AGE)
     except signing.BadSignature:
+        signed_for = None
+    if signed_for != form.key:  # a token made for another form does not open this one
         return _page(
             request, form, errors={"email": _("The form expired: send it again.")}, status=400
         )

@@ -14,8 +14,8 @@ from smarketing.handoff.choices import HandoffStatus
 from smarketing.handoff.models import Handoff
 from smarketing.handoff.selectors import (
     handoff_clocks,
-    handoff_get,
     handoff_steps,
+    handoff_visible_get,
     inbox,
     team_reps,
     to_follow_up,
@@ -25,7 +25,7 @@ from smarketing.handoff.services import (
     handoff_accept,
     handoff_reassign,
     handoff_reject,
-    touch_log,
+    handoff_touch_log,
 )
 from smarketing.scoring.selectors import contact_score
 from smarketing.tracking.selectors import contact_timeline
@@ -61,9 +61,11 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/inbox.html", context)
 
 
-def _handoff(handoff_id: int) -> Handoff:
+def _handoff(request: HttpRequest, handoff_id: int) -> Handoff:
+    """The hand-off if the user may read it; 404 otherwise, as the API answers (whether it
+    exists is not told)."""
     try:
-        return handoff_get(handoff_id=handoff_id)
+        return handoff_visible_get(user=request.user, handoff_id=handoff_id)  # type: ignore[arg-type]
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
 
@@ -73,7 +75,7 @@ def handoff_page(request: HttpRequest, handoff_id: int) -> HttpResponse:
     """One hand-off (where notifications link to): the lead, why it qualified, and the answer."""
     if request.method == "POST":
         return _answer(request, handoff_id)
-    handoff = _handoff(handoff_id)
+    handoff = _handoff(request, handoff_id)
     now = timezone.now()
     seconds = working_time_left(handoff, now) if handoff.status == HandoffStatus.OPEN else 0.0
     context = {
@@ -105,7 +107,7 @@ def handoff_answer(request: HttpRequest, handoff_id: int) -> HttpResponse:
 
 
 def _answer(request: HttpRequest, handoff_id: int) -> HttpResponse:
-    handoff = _handoff(handoff_id)
+    handoff = _handoff(request, handoff_id)
     action = request.POST.get("action")
     user: User = request.user  # type: ignore[assignment]
     try:
@@ -121,9 +123,9 @@ def _answer(request: HttpRequest, handoff_id: int) -> HttpResponse:
             )
             messages.success(request, _("%(name)s rejected.") % {"name": handoff.contact})
         elif action == "call":
-            touch_log(
+            handoff_touch_log(
                 actor=user,
-                contact=handoff.contact,
+                handoff=handoff,
                 kind="call",
                 subject=request.POST.get("subject") or _("Call"),
             )
