@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,30 @@ import pytest
 from smarketing.users.models import User
 from smarketing.users.roles import Role
 from tests.factories import UserFactory
+
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def uses_test_database(item: pytest.Item) -> bool:
+    """Whether a test reads or writes pytest's database (the one ``DATABASE_URL`` chooses)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL pass (``SMARKETING_TEST_PASS=postgres``, see ``scripts/test.sh``), run
+    only the tests that use pytest's database: the others (process tests, which choose their
+    database by their ``kind`` parameter, and pure functions) gave their answer in the SQLite
+    pass, and would only repeat it."""
+    if os.environ.get("SMARKETING_TEST_PASS") != "postgres":
+        return
+    keep = [item for item in items if uses_test_database(item)]
+    dropped = [item for item in items if not uses_test_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @pytest.fixture(autouse=True)

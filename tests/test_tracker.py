@@ -39,6 +39,7 @@ def _views(site, *paths: str) -> dict:
     return {
         "site": site.key,
         "visitor": VISITOR,
+        "consent": True,  # the site waits for consent (the default); the visitor gave it
         "events": [{"type": "page_view", "properties": {"path": p}, "age_ms": 1500} for p in paths],
     }
 

@@ -5,6 +5,7 @@ Every variable is documented in ``docs/settings.md``; see :mod:`smarketing.core.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
     "smarketing.core",
     "smarketing.users",
     "smarketing.jobs",
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the page
 ]
 
 ROOT_URLCONF = "smarketing.urls"
@@ -83,6 +86,11 @@ AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # first: refuses a locked-out account or address before any password is checked
+    "smarketing.web.lockout.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -108,8 +116,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-EMAIL_URL = config.env("EMAIL_URL", "console://")
-globals().update(config.email(EMAIL_URL))
+EMAIL_URL = config.env("EMAIL_URL", "file://")
+globals().update(config.email(EMAIL_URL, DATA_DIR))
 DEFAULT_FROM_EMAIL = config.env("DEFAULT_FROM_EMAIL", "Smarketing <smarketing@localhost>")
 
 TASK_QUEUE = config.env("TASK_QUEUE", "database")
@@ -131,6 +139,29 @@ else:
         f"TASK_QUEUE={TASK_QUEUE!r} is not supported: use database or redis://host:6379/0."
     )
 
+# Login throttling with django-axes (ADR 0014): failures are counted in the database per account
+# and per address; past the limit, even the right password is refused until the window ends.
+LOGIN_FAILURE_LIMIT = config.env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = config.env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+TRUSTED_PROXY_COUNT = config.env_int("TRUSTED_PROXY_COUNT", 0)
+CLIENT_IP_HEADER = config.env("CLIENT_IP_HEADER", "X-Forwarded-For")
+if TRUSTED_PROXY_COUNT and not CLIENT_IP_HEADER:
+    raise config.ConfigError(
+        "TRUSTED_PROXY_COUNT is set but CLIENT_IP_HEADER is empty: name the header your proxy "
+        "sets, e.g. X-Forwarded-For."
+    )
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# each parameter alone: one account from any address, and one address on any account
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True  # the handler clears that account's failures from that address
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the window shown to the user holds
+AXES_HANDLER = "smarketing.web.lockout.LoginThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "smarketing.web.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "smarketing.web.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # no ever-growing table of every login
+AXES_VERBOSE = False
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = config.env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -141,5 +172,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": config.env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {"forbidden": {"()": "smarketing.core.logfilters.ForbiddenOnOneLine"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts, not every step of each login
+        "django.request": {"filters": ["forbidden"]},
+        "django.security": {"filters": ["forbidden"]},
+    },
 }

@@ -17,6 +17,22 @@ FIT_FIELDS = {str(name): match for name, match in FIT_FIELD_MATCH.items()}
 EVENT_TYPES = tuple(EventType.values)  # one definition: the events tracking records
 
 
+# the list fields whose items are words (matched as text): never numbers, booleans or lists
+TEXT_LISTS = frozenset(
+    {
+        "contains_any",
+        "in",
+        "competitor_domains",
+        "free_mail_domains",
+        "student_titles",
+        "countries_out_of_target",
+        "countries",
+        "sectors",
+        "size_bands",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Spec:
     """What a mapping may hold: field → (type, required)."""

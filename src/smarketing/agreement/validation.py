@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from smarketing.agreement import schema
+from smarketing.agreement import guards, schema
 from smarketing.agreement.choices import GRADES
 from smarketing.agreement.errors import AgreementErrorCode
 from smarketing.agreement.schema import Spec
@@ -35,6 +35,10 @@ class AgreementValidationError(DomainError):
         self.problems = problems
         first = problems[0]
         super().__init__("; ".join(str(p) for p in problems), field=first.field)
+
+
+def _order(problem: Problem) -> tuple[int, str]:
+    return problem.line, problem.field
 
 
 def _plain(node: yaml.Node) -> Any:
@@ -71,6 +75,8 @@ class Checker:
             if (expected is int and isinstance(value, bool)) or not isinstance(value, expected):
                 self.fail(value_node, where, f"must be {_type_name(expected)}")
                 continue
+            if key in schema.TEXT_LISTS and not self.texts(value_node, where):
+                continue
             found[key] = value_node
         for key, (_, required) in spec.fields.items():
             if (
@@ -80,6 +86,16 @@ class Checker:
             ):
                 self.fail(node, f"{path}.{key}" if path else key, "is required")
         return found
+
+    def texts(self, node: yaml.Node, path: str) -> bool:
+        """Whether every item of a list of words is text (``NO``, ``yes`` or ``2024`` unquoted
+        are not: YAML reads them as false, true and a number)."""
+        fine = True
+        for index, item in enumerate(self.items(node)):
+            if not isinstance(_plain(item), str):
+                self.fail(item, f"{path}[{index}]", "must be text (put it in quotes)")
+                fine = False
+        return fine
 
     def items(self, node: yaml.Node) -> list[yaml.Node]:
         return list(node.value) if isinstance(node, yaml.SequenceNode) else []
@@ -101,6 +117,9 @@ def _type_name(expected: Any) -> str:
 
 def agreement_parse(text: str) -> dict[str, Any]:
     """Return the document of a YAML agreement, or raise :class:`AgreementValidationError`."""
+    limits = guards.text_problems(text)
+    if limits:
+        raise AgreementValidationError([Problem(*p) for p in limits])
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -111,6 +130,9 @@ def agreement_parse(text: str) -> dict[str, Any]:
         ) from exc
     if root is None:
         raise AgreementValidationError([Problem(1, "(document)", "the document is empty")])
+    limits = guards.value_problems(root)
+    if limits:
+        raise AgreementValidationError(sorted((Problem(*p) for p in limits), key=_order))
     check = Checker()
     top = check.mapping(root, "", schema.DOCUMENT)
     if "fit" in top:
@@ -123,7 +145,7 @@ def agreement_parse(text: str) -> dict[str, Any]:
         check.mapping(top["exclusions"], "exclusions", schema.EXCLUSIONS)
     _terms(check, top, _persona_keys(top))
     if check.problems:
-        raise AgreementValidationError(sorted(check.problems, key=lambda p: (p.line, p.field)))
+        raise AgreementValidationError(sorted(check.problems, key=_order))
     return dict(_plain(root))
 
 

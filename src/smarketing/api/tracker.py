@@ -9,7 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from smarketing.api.errors import error_response
-from smarketing.capture.collect import tracker_events_store, tracker_parse
+from smarketing.capture.collect import (
+    tracker_consent_check,
+    tracker_events_store,
+    tracker_parse,
+)
 from smarketing.capture.ratelimit import RateLimited, rate_hit
 from smarketing.capture.sites import site_for
 from smarketing.core.errors import DomainError
@@ -43,9 +47,12 @@ def collect(request: HttpRequest) -> HttpResponse:
         return _cors(HttpResponse(status=204), origin)
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST, OPTIONS"})
+    if request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1":
+        return _cors(HttpResponse(status=204), origin)  # the visitor said no: nothing is kept
     try:
-        key, visitor, events = tracker_parse(request.body)
-        site = site_for(key, origin)
+        beacon = tracker_parse(request.body)
+        site = site_for(beacon.key, origin)
+        tracker_consent_check(site=site, beacon=beacon)
         verdict = rate_hit(
             f"tracker:{site.pk}:{request.META.get('REMOTE_ADDR', '')}",
             limit=settings.TRACKER_RATE_LIMIT,
@@ -54,7 +61,7 @@ def collect(request: HttpRequest) -> HttpResponse:
             raise RateLimited(
                 f"Too many events from this address: retry in {verdict.retry_after} s."
             )
-        tracker_events_store(site=site, visitor_id=visitor, events=events)
+        tracker_events_store(site=site, visitor_id=beacon.visitor, events=beacon.events)
     except DomainError as exc:
         return _cors(error_response(exc), origin)
     return _cors(HttpResponse(status=204), origin)

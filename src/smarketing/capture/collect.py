@@ -7,6 +7,7 @@ hour), since visitors' clocks are often wrong.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from smarketing.capture.errors import CaptureErrorCode
 from smarketing.capture.models import Site
-from smarketing.core.errors import DomainError
+from smarketing.core.errors import DomainError, PermissionDeniedError
 from smarketing.tracking.choices import EventType
 from smarketing.tracking.services import AppendResult, EventIn, events_append
 
@@ -33,8 +34,19 @@ def _visitor(value: Any) -> str:
     return value
 
 
-def tracker_parse(body: bytes) -> tuple[str, str, list[dict[str, Any]]]:
-    """(site key, visitor id, raw events) of a tracker request; raise ``DomainError``."""
+@dataclass(frozen=True)
+class Beacon:
+    """A tracker request read: its site key, visitor, raw events and the consent it reports."""
+
+    key: str
+    visitor: str
+    events: list[dict[str, Any]]
+    consent: bool
+
+
+def tracker_parse(body: bytes) -> Beacon:
+    """The site key, visitor id, raw events and consent of a tracker request; raise
+    ``DomainError``."""
     if len(body) > MAX_BODY:
         raise DomainError(
             "The tracker sends at most 64 KB at once.", code=CaptureErrorCode.BODY_TOO_LARGE
@@ -54,7 +66,24 @@ def tracker_parse(body: bytes) -> tuple[str, str, list[dict[str, Any]]]:
         raise DomainError(
             f"Send 1 to {MAX_EVENTS} events at once.", code=CaptureErrorCode.INVALID_BATCH
         )
-    return str(payload.get("site", "")), _visitor(payload.get("visitor")), events
+    return Beacon(
+        key=str(payload.get("site", "")),
+        visitor=_visitor(payload.get("visitor")),
+        events=events,
+        consent=payload.get("consent") is True,
+    )
+
+
+def tracker_consent_check(*, site: Site, beacon: Beacon) -> None:
+    """Refuse a beacon the visitor's consent does not allow: a site that waits for consent
+    stores events only when the tracker reports it given (the script is not the only sender:
+    anyone can post to the endpoint, so the server enforces what the script promises)."""
+    if site.consent_required and not beacon.consent:
+        raise PermissionDeniedError(
+            "This site records only after the visitor's consent: the tracker sends consent: true.",
+            code=CaptureErrorCode.CONSENT_REQUIRED,
+            field="consent",
+        )
 
 
 def tracker_events_store(

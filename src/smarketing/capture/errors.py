@@ -10,6 +10,7 @@ class CaptureErrorCode(ErrorCode):
 
     BATCH_TOO_LARGE = "batch_too_large"
     BODY_TOO_LARGE = "body_too_large"
+    CONSENT_REQUIRED = "consent_required"
     EMPTY_BATCH = "empty_batch"
     IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"

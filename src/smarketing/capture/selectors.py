@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from smarketing.capture.models import ApiToken, Form, Site
+from smarketing.core.text import whole_number
 
 
 def tokens_listed(*, created_by_id: int | None = None) -> QuerySet[ApiToken]:
@@ -25,9 +26,10 @@ def sites_live() -> QuerySet[Site]:
 
 def site_live(*, site_id: int | str | None) -> Site | None:
     """The live site with this id (as a form sends it), if any."""
-    if not site_id or not str(site_id).isdigit():
+    pk = whole_number(site_id)
+    if pk is None:
         return None
-    return sites_live().filter(pk=int(site_id)).first()
+    return sites_live().filter(pk=pk).first()
 
 
 def forms_all() -> QuerySet[Form]:

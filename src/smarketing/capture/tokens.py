@@ -16,7 +16,12 @@ from django.utils import timezone
 
 from smarketing.capture.errors import CaptureErrorCode
 from smarketing.capture.models import ApiToken, Scope
-from smarketing.core.errors import CommonErrorCode, DomainError, NotFoundError
+from smarketing.core.errors import (
+    CommonErrorCode,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can, user_can
 
@@ -99,11 +104,19 @@ def token_authenticate(header: str, *, scope: str) -> ApiToken:
         )
     raw = raw.strip()
     parts = raw.split("_")
-    token = ApiToken.objects.filter(prefix=parts[1]).first() if len(parts) >= 3 else None
+    token = (
+        ApiToken.objects.select_related("created_by").filter(prefix=parts[1]).first()
+        if len(parts) >= 3
+        else None
+    )
     if token is None or not hmac.compare_digest(token.key_hash, _hash(raw)):
         raise TokenError("This API token is not valid.", code=CaptureErrorCode.INVALID_TOKEN)
     if token.revoked_at is not None:
         raise TokenError("This API token was revoked.", code=CaptureErrorCode.TOKEN_REVOKED)
+    if token.created_by_id is not None and not token.created_by.is_active:
+        raise PermissionDeniedError(
+            "The person who created this API token was deactivated: create a new token."
+        )
     if scope not in token.scopes:
         raise ScopeError(
             f"This API token may not {scope}.", code=CaptureErrorCode.INSUFFICIENT_SCOPE

@@ -81,8 +81,13 @@ def _serve(port: int, logins: list[tuple[str, str]], password: str) -> int:
         subprocess.Popen([*base, "worker"]),
     ]
 
+    from django.conf import settings
+
     def banner() -> None:
         print(f"\nSmarketing is running at http://127.0.0.1:{port}/  (Ctrl+C to stop)")
+        outbox = getattr(settings, "EMAIL_FILE_PATH", "")
+        if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend") and outbox:
+            print(f"E-mails are written to {outbox} (EMAIL_URL sends them).")
         print(f"Demo logins (password for all: {password}):")
         for username, role in logins:
             print(f"  {username:<10} {role}")

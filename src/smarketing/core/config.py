@@ -39,6 +39,18 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a boolean: use 1 or 0.")
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """Return a whole-number environment variable of at least ``minimum``."""
+    raw = env(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number: use e.g. {default}.") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} is too small: use {minimum} or more.")
+    return value
+
+
 def env_list(name: str, default: str) -> list[str]:
     """Return a comma-separated environment variable as a list of non-empty items."""
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
@@ -135,10 +147,21 @@ def database(url: str, folder: Path) -> dict[str, Any]:
     )
 
 
-def email(url: str) -> dict[str, Any]:
-    """Turn ``EMAIL_URL`` (smtp, smtps, console or memory) into Django email settings."""
-    parts = urlsplit(url or "console://")
+def email(url: str, data_dir: Path | None = None) -> dict[str, Any]:
+    """Turn ``EMAIL_URL`` (smtp, smtps, file, console or memory) into Django email settings.
+
+    ``file://`` without a path writes each e-mail as a file in ``<data folder>/outbox`` (the
+    embedded default: readable, and not mixed into the server's output)."""
+    parts = urlsplit(url or "file://")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if parts.scheme == "file":
+        folder = Path(unquote(parts.path)) if parts.path not in {"", "/"} else None
+        if folder is None:
+            folder = (data_dir or Path.cwd()) / "outbox"
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(folder),
+        }
     if parts.scheme == "console":
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parts.scheme == "memory":
@@ -157,5 +180,6 @@ def email(url: str) -> dict[str, Any]:
             "EMAIL_TIMEOUT": 10,
         }
     raise ConfigError(
-        f"EMAIL_URL={url!r} is not supported: use smtp://host:port, smtps://host:port or console://."
+        f"EMAIL_URL={url!r} is not supported: use smtp://host:port, smtps://host:port, "
+        "file:///folder or console://."
     )

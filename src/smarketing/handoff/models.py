@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from smarketing.agreement.models import AgreementVersion
 from smarketing.contacts.models import Contact
+from smarketing.core.validators import outside_https_url
 from smarketing.handoff.choices import HandoffStatus, HandoffStepKind
 from smarketing.sla.workhours import BusinessCalendar
 
@@ -44,6 +45,7 @@ class Team(models.Model):
     slack_webhook_url = models.URLField(
         _("Slack webhook"),
         max_length=500,
+        validators=[outside_https_url],
         blank=True,
         default="",
         help_text=_("A Slack incoming-webhook address: new MQLs of the team are posted there."),
@@ -51,6 +53,7 @@ class Team(models.Model):
     teams_webhook_url = models.URLField(
         _("Microsoft Teams webhook"),
         max_length=500,
+        validators=[outside_https_url],
         blank=True,
         default="",
         help_text=_("A Teams Workflows webhook address: new MQLs of the team are posted there."),

@@ -2,8 +2,9 @@
 
 Rules for doubtful input (see ``docs/events.md``): an event names a contact (by id or email) or
 an anonymous visitor id; an unknown contact, an unknown type, a time more than five minutes in
-the future or more than five years in the past, or properties over 8 KB reject that event
-with a code; the others of the batch are stored. Nothing raises for bad events.
+the future or more than five years in the past, or properties over 8 KB or nested deeper
+than 8 levels reject that event with a code; the others of the batch are stored. Nothing
+raises for bad events.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from django.utils import timezone
 
 from smarketing.contacts.models import Contact, ContactExternalId
 from smarketing.core.bulk import rows_insert
-from smarketing.core.text import email_normalize
+from smarketing.core.text import DB_INT_MAX, email_normalize
 from smarketing.tracking.choices import EventType
 from smarketing.tracking.errors import TrackingErrorCode
 from smarketing.tracking.models import Event, IdentifiedVisitor
 
 MAX_BATCH = 1000
 MAX_PROPERTIES_BYTES = 8192
+MAX_PROPERTIES_DEPTH = 8
 FUTURE_SKEW = timedelta(minutes=5)
 OLDEST = timedelta(days=5 * 365)
 EVENT_TYPES = frozenset(EventType.values)
@@ -71,7 +73,9 @@ class AppendResult:
 
 def _resolve(events: Sequence[EventIn]) -> tuple[set[int], dict[str, int]]:
     """Known contact ids, and contact ids by normalised email and by ``source:external id``."""
-    ids = {event.contact_id for event in events if event.contact_id is not None}
+    ids = {
+        e.contact_id for e in events if e.contact_id is not None and 0 < e.contact_id <= DB_INT_MAX
+    }
     externals = {(e.external_source, e.external_id) for e in events if e.external_id}
     emails = {email_normalize(event.email) for event in events if event.email}
     known_ids = (
@@ -97,6 +101,20 @@ def _resolve(events: Sequence[EventIn]) -> tuple[set[int], dict[str, int]]:
     return known_ids, by_email
 
 
+def _depth(value: Any) -> int:
+    """How deep lists and mappings nest in ``value`` (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_PROPERTIES_DEPTH:
+                return level
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _check(
     event: EventIn, now: datetime, known: set[int], by_email: dict[str, int]
 ) -> tuple[int | None, str, str]:
@@ -117,6 +135,12 @@ def _check(
         )
     if event.occurred_at < now - OLDEST:
         return None, TrackingErrorCode.OCCURRED_TOO_OLD, "The event is more than five years old."
+    if _depth(event.properties) > MAX_PROPERTIES_DEPTH:
+        return (
+            None,
+            TrackingErrorCode.PROPERTIES_TOO_DEEP,
+            f"Properties are nested at most {MAX_PROPERTIES_DEPTH} levels deep.",
+        )
     if len(orjson.dumps(event.properties)) > MAX_PROPERTIES_BYTES:
         return None, TrackingErrorCode.PROPERTIES_TOO_LARGE, "Properties are limited to 8 KB."
     contact_id = None

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from smarketing.core.text import whole_number
 from smarketing.users.models import User
 
 
 def user_active(*, user_id: int | str | None) -> User | None:
     """The active user with this id, if any (``user_id`` as a form sends it)."""
-    if not user_id or not str(user_id).isdigit():
+    pk = whole_number(user_id)
+    if pk is None:
         return None
-    return User.objects.filter(pk=int(user_id), is_active=True).first()
+    return User.objects.filter(pk=pk, is_active=True).first()
 
 
 def users_active() -> QuerySet[User]:

@@ -23,6 +23,7 @@ from smarketing.contacts.errors import ContactsErrorCode
 from smarketing.contacts.models import Contact
 from smarketing.contacts.services.contacts import contact_update
 from smarketing.core.errors import DomainError
+from smarketing.core.text import whole_number
 
 SALT = "smarketing.consent.confirm"
 LINK_VALID = timedelta(days=7)
@@ -83,7 +84,7 @@ def consent_link_check(token: str) -> Confirmable:
     pk, _, email = value.partition(":")
     confirmation = (
         ConsentConfirmation.objects.select_related("contact")
-        .filter(pk=int(pk) if pk.isascii() and pk.isdigit() else 0, email=email)
+        .filter(pk=whole_number(pk) or 0, email=email)
         .first()
     )
     if confirmation is None or confirmation.contact.email != confirmation.email:

@@ -29,6 +29,7 @@ from smarketing.agreement.services import (
 )
 from smarketing.agreement.validation import AgreementValidationError
 from smarketing.core.errors import DomainError, NotFoundError
+from smarketing.core.text import whole_number
 from smarketing.handoff.routing_overview import routing_warnings
 from smarketing.scoring.activation import activation_request, preview_start
 from smarketing.scoring.models import RunStatus
@@ -146,7 +147,7 @@ def agreement_export(request: HttpRequest, number: int) -> HttpResponse:
 
 def _months(request: HttpRequest) -> int:
     raw = request.POST.get("months") or request.GET.get("months") or "12"
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 24 else 12
+    return whole_number(raw, highest=24) or 12
 
 
 def _chart(result: dict[str, Any]) -> dict[str, Any]:
@@ -223,7 +224,7 @@ def agreement_activate_view(request: HttpRequest, number: int) -> HttpResponse:
     """Rescore the approved version and make it the one in force (by the worker)."""
     version = _version(number)
     raw_cap = request.POST.get("daily_cap", "").strip()
-    if raw_cap and not (raw_cap.isdigit() and int(raw_cap) >= 1):
+    if raw_cap and whole_number(raw_cap) is None:
         messages.error(request, _("The daily cap must be a whole number of at least 1."))
         return redirect("agreement_preview", number=number)
     try:

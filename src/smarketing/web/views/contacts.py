@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from smarketing.contacts.choices import ContactSource, LifecycleStage
 from smarketing.contacts.selectors import consent_pending, contact_detail, contact_list_page
+from smarketing.core.text import whole_number
 from smarketing.scoring.selectors import contact_score
 from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.roles import Capability
@@ -17,7 +18,7 @@ EVENT_LIMIT = 50
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)
 
 
 @requires(Capability.VIEW_RECORDS)

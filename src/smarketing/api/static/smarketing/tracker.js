@@ -49,7 +49,7 @@
     var events = queue.splice(0, 50).map(function (e) {
       return {type: e.type, properties: e.properties, age_ms: now - e.at};
     });
-    var body = JSON.stringify({site: site, visitor: visitorId(), events: events});
+    var body = JSON.stringify({site: site, visitor: visitorId(), consent: consented, events: events});
     var sent = navigator.sendBeacon && navigator.sendBeacon(endpoint, body);
     if (!sent) {
       fetch(endpoint, {method: "POST", body: body, keepalive: true, mode: "cors",
