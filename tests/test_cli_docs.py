@@ -107,6 +107,7 @@ def test_the_reference_covers_every_command_and_subcommand() -> None:
         "smarketing agreement preview",
         "smarketing import",
         "smarketing export",
+        "smarketing consumers",
     ]
     # and the reference holds each one's help under its own heading
     text = reference()

@@ -50,3 +50,33 @@ def hold(seconds: float, marker: str) -> str:
     path.write_text(str(os.getpid()))
     time.sleep(seconds)
     return "held"
+
+
+def _effects_per_fact(facts: list) -> None:
+    """A test consumer's handler: one effect row per fact, in the consumer's transaction; the
+    first run blocks inside it when asked (the worker is then killed)."""
+    block = os.environ.get("SMK_TEST_BLOCK_DIR")
+    with connection.cursor() as cursor:
+        for fact in facts:
+            cursor.execute("INSERT INTO test_effect (name) VALUES (%s)", [f"fact:{fact.id}"])
+    if block and not (Path(block) / "started").exists():
+        (Path(block) / "started").write_text(str(os.getpid()))
+        time.sleep(120)
+
+
+def _register_test_consumer() -> None:
+    from smarketing.journal.consumers import consumer_register
+
+    consumer_register("tests.effects", kinds=["stage_changed"], handle=_effects_per_fact, batch=50)
+
+
+_register_test_consumer()
+
+
+@durable_task(max_attempts=5, base_delay=0.2)
+def journal_drive() -> int:
+    """Bring the test consumer up to date (the worker imports this module to run it, which
+    registers the consumer there)."""
+    from smarketing.journal.consumers import consume_all
+
+    return consume_all("tests.effects")

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "smarketing.core",
     "smarketing.users",
     "smarketing.jobs",
+    "smarketing.journal",
     "smarketing.contacts",
     "smarketing.notifications",
     "smarketing.tracking",

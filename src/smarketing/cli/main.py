@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "agreement",
     "import",
     "export",
+    "consumers",
 )
 MODULES = {"import": "importer"}  # ``import`` is a Python keyword
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl+C during a one-off command

@@ -18,6 +18,7 @@ from smarketing.agreement.services import (
 from smarketing.contacts.models import Account, Activity, Contact, Deal, StageTransition
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
 from smarketing.contacts.services.contacts import ROW_COLUMNS
+from smarketing.contacts.services.facts import stage_facts_rebuild
 from smarketing.core.bulk import next_id, rows_insert, sequences_reset
 from smarketing.core.db import sqlite_checkpoint
 from smarketing.core.errors import DomainError
@@ -305,6 +306,11 @@ def agreement_step(ctx: Context) -> None:
     ctx.summary.counts["agreement versions"] = 1
 
 
+def journal_step(ctx: Context) -> None:
+    """The journal's stage facts, from the history as the hand-offs step left it."""
+    ctx.summary.counts["facts"] = stage_facts_rebuild()
+
+
 STEPS: list[Callable[[Context], None]] = [
     team_step,
     agreement_step,
@@ -313,6 +319,7 @@ STEPS: list[Callable[[Context], None]] = [
     absences_step,
     handoffs_step,
     clocks_step,
+    journal_step,
 ]
 
 

@@ -20,9 +20,11 @@ from smarketing.contacts.choices import (
 from smarketing.contacts.errors import ContactsErrorCode
 from smarketing.contacts.judged import CONTACT_FIELDS_JUDGED
 from smarketing.contacts.models import Account, Contact, StageTransition
+from smarketing.contacts.services.facts import consent_fact, stage_facts
 from smarketing.contacts.services.profiles import profile_change_record
 from smarketing.core.errors import ConflictError, DomainError
 from smarketing.core.text import email_normalize, search_key
+from smarketing.journal.services import fact_record, facts_record
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
@@ -152,7 +154,7 @@ def contact_create(
     try:
         with transaction.atomic():
             contact.save()
-            StageTransition.objects.create(
+            entry = StageTransition.objects.create(
                 contact=contact,
                 from_stage="",
                 to_stage=stage,
@@ -161,6 +163,28 @@ def contact_create(
                 reason="Created",
                 source=TransitionSource.MANUAL if actor else TransitionSource.SYSTEM,
             )
+            facts = stage_facts(
+                contact_id=contact.pk,
+                from_stage="",
+                to_stage=stage,
+                at=when,
+                actor_id=actor.pk if actor else None,
+                reason="Created",
+                rule="",
+                source=entry.source,
+            )
+            if consent != ConsentState.UNKNOWN:
+                facts.append(
+                    consent_fact(
+                        contact_id=contact.pk,
+                        before=ConsentState.UNKNOWN,
+                        after=consent,
+                        actor_id=actor.pk if actor else None,
+                        at=when,
+                        source=entry.source,
+                    )
+                )
+            facts_record(facts)
     except IntegrityError as exc:
         raise _duplicate(email) from exc
     return contact
@@ -179,6 +203,7 @@ def contact_update(*, actor: User | None, contact: Contact, **fields: Any) -> Co
     if "email" in fields:
         fields["email"] = email_clean(fields["email"])
         contact.email_normalized = email_normalize(fields["email"])
+    consent_before = contact.consent
     if "consent" in fields and fields["consent"] != contact.consent:
         if fields["consent"] not in ConsentState.values:
             raise DomainError(
@@ -202,6 +227,17 @@ def contact_update(*, actor: User | None, contact: Contact, **fields: Any) -> Co
             )
             if CONTACT_FIELDS_JUDGED.intersection(fields):
                 profile_change_record(contact_ids=[contact.pk])
+            if contact.consent != consent_before:
+                fact_record(
+                    consent_fact(
+                        contact_id=contact.pk,
+                        before=consent_before,
+                        after=contact.consent,
+                        actor_id=actor.pk if actor else None,
+                        at=contact.updated_at,
+                        source=TransitionSource.MANUAL if actor else TransitionSource.SYSTEM,
+                    )
+                )
     except IntegrityError as exc:
         contact.refresh_from_db()
         raise _duplicate(fields.get("email", contact.email)) from exc

@@ -19,8 +19,11 @@ from smarketing.contacts.choices import (
 )
 from smarketing.contacts.errors import ContactsErrorCode
 from smarketing.contacts.models import Account, Contact, Deal
+from smarketing.contacts.services.facts import deal_fact
 from smarketing.contacts.services.stages import contact_stage_change
 from smarketing.core.errors import CommonErrorCode, ConflictError, DomainError
+from smarketing.journal.choices import FactKind, FactSource
+from smarketing.journal.services import fact_record
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
@@ -124,8 +127,25 @@ def deal_create(
             expected_close=expected_close,
             created_at=when,
         )
+        fact_record(
+            deal_fact(
+                deal=deal,
+                kind=FactKind.DEAL_CREATED,
+                actor_id=_id(actor),
+                at=when,
+                source=_by(actor),
+            )
+        )
         _follow(contact, LifecycleStage.OPPORTUNITY, f"Deal opened: {deal.name}", when)
     return deal
+
+
+def _id(actor: User | None) -> int | None:
+    return actor.pk if actor is not None else None
+
+
+def _by(actor: User | None) -> str:
+    return FactSource.MANUAL if actor is not None else FactSource.SYSTEM
 
 
 def _close(deal: Deal, status: str, when: datetime) -> None:
@@ -153,6 +173,11 @@ def deal_win(*, actor: User | None, deal: Deal, at: datetime | None = None) -> D
     when = at or timezone.now()
     with transaction.atomic():
         _close(deal, DealStatus.WON, when)
+        fact_record(
+            deal_fact(
+                deal=deal, kind=FactKind.DEAL_WON, actor_id=_id(actor), at=when, source=_by(actor)
+            )
+        )
         _follow(deal.contact, LifecycleStage.CUSTOMER, f"Deal won: {deal.name}", when)
     return deal
 
@@ -173,5 +198,10 @@ def deal_lose(
     deal.lost_reason, deal.lost_detail = reason, detail[:500]
     with transaction.atomic():
         _close(deal, DealStatus.LOST, when)
+        fact_record(
+            deal_fact(
+                deal=deal, kind=FactKind.DEAL_LOST, actor_id=_id(actor), at=when, source=_by(actor)
+            )
+        )
         _follow(deal.contact, LifecycleStage.NURTURING, f"Deal lost: {deal.name}", when)
     return deal

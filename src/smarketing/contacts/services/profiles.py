@@ -8,6 +8,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from smarketing.contacts.models import ProfileChange
+from smarketing.journal.choices import FactKind, SubjectKind
+from smarketing.journal.services import FactIn, fact_record
 
 
 def profile_change_record(
@@ -19,4 +21,16 @@ def profile_change_record(
     if not ids:
         return None
     when = at or timezone.now()
-    return ProfileChange.objects.create(contact_ids=ids, recorded_at=when, not_before=when)
+    change = ProfileChange.objects.create(contact_ids=ids, recorded_at=when, not_before=when)
+    fact_record(
+        FactIn(
+            kind=FactKind.PROFILE_CHANGED,
+            subject_kind=SubjectKind.CONTACT,
+            subject_id=ids[0],
+            contact_id=ids[0] if len(ids) == 1 else None,
+            occurred_at=when,
+            payload={"contact_ids": ids, "not_before": when.isoformat()},
+        ),
+        now=when,
+    )
+    return change

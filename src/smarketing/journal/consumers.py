@@ -1,0 +1,160 @@
+"""Reading the journal: named consumers, each at its own position, each effect once.
+
+A consumer is a name, the kinds of facts it reads and a handler. :func:`consume` reads the next
+batch after the consumer's position and calls the handler **in the transaction that moves the
+position**: the handler's writes and the new position commit together, so a worker killed
+mid-batch leaves both as they were and the batch is read again (no loss, no duplicate).
+Handlers that act outside the database (send, post) must enqueue durable tasks instead, which
+commit with the position too.
+
+Order and gaps: on PostgreSQL ids are handed out before commit, so a fact with a smaller id can
+commit after a larger one. Each fact carries its transaction's id (``txid``), and a consumer
+reads only facts of transactions older than the oldest still running
+(``pg_snapshot_xmin``), in (txid, id) order: a fact is never skipped. SQLite has one writer at a
+time, so ids commit in order and ``txid`` is 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from smarketing.journal.models import ConsumerPosition, Fact
+
+Handler = Callable[[list[Fact]], None]
+DEFAULT_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A named reader of some kinds of facts."""
+
+    name: str
+    kinds: frozenset[str]
+    handle: Handler
+    batch: int = DEFAULT_BATCH
+    description: str = ""
+
+
+CONSUMERS: dict[str, Consumer] = {}
+
+
+def consumer_register(
+    name: str,
+    *,
+    kinds: Iterable[str],
+    handle: Handler,
+    batch: int = DEFAULT_BATCH,
+    description: str = "",
+) -> Consumer:
+    """Declare a consumer (from the app's ``tasks.py``, which the worker imports)."""
+    registered = Consumer(
+        name=name, kinds=frozenset(kinds), handle=handle, batch=batch, description=description
+    )
+    CONSUMERS[name] = registered
+    return registered
+
+
+def _after(txid: int, fact_id: int) -> Q:
+    return Q(txid__gt=txid) | Q(txid=txid, id__gt=fact_id)
+
+
+def _committed(rows: QuerySet[Fact]) -> QuerySet[Fact]:
+    """Only facts whose transaction, and every older one, committed (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return rows
+    return rows.extra(where=["txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"])
+
+
+def pending(consumer: Consumer, position: ConsumerPosition) -> QuerySet[Fact]:
+    """The facts ``consumer`` has not consumed yet, in the order it consumes them."""
+    rows = Fact.objects.filter(_after(position.txid, position.fact_id), kind__in=consumer.kinds)
+    return _committed(rows).order_by("txid", "id")
+
+
+def consume(name: str, *, limit: int | None = None) -> int:
+    """Consume the next batch of the consumer ``name``; return how many facts it read (0: it is
+    up to date). The handler's writes and the new position commit together."""
+    consumer = CONSUMERS[name]
+    with transaction.atomic():
+        ConsumerPosition.objects.get_or_create(name=name)
+        position = ConsumerPosition.objects.select_for_update().get(name=name)
+        batch = list(pending(consumer, position)[: limit or consumer.batch])
+        if not batch:
+            return 0
+        consumer.handle(batch)
+        last = batch[-1]
+        ConsumerPosition.objects.filter(pk=position.pk).update(
+            txid=last.txid,
+            fact_id=last.id,
+            consumed=position.consumed + len(batch),
+            updated_at=timezone.now(),
+        )
+    return len(batch)
+
+
+def consume_all(name: str, *, max_batches: int = 100) -> int:
+    """Consume batches until the consumer is up to date (at most ``max_batches``)."""
+    total = 0
+    for _ in range(max_batches):
+        read = consume(name)
+        total += read
+        if not read:
+            break
+    return total
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far behind a consumer is: facts waiting and the age of the oldest one."""
+
+    name: str
+    description: str
+    position: int
+    consumed: int
+    waiting: int
+    oldest_waiting: datetime | None
+
+    def seconds(self, now: datetime | None = None) -> float:
+        """The age of the oldest fact waiting, in seconds (0 when none waits)."""
+        if self.oldest_waiting is None:
+            return 0.0
+        return max(0.0, ((now or timezone.now()) - self.oldest_waiting).total_seconds())
+
+
+def consumer_lags(*, count_up_to: int = 100_000) -> list[Lag]:
+    """Every registered consumer's lag, by name (counts stop at ``count_up_to``)."""
+    positions = {p.name: p for p in ConsumerPosition.objects.all()}
+    lags = []
+    for name in sorted(CONSUMERS):
+        consumer = CONSUMERS[name]
+        position = positions.get(name) or ConsumerPosition(name=name)
+        waiting = pending(consumer, position)
+        oldest = waiting.values_list("recorded_at", flat=True).first()
+        lags.append(
+            Lag(
+                name=name,
+                description=consumer.description,
+                position=position.fact_id,
+                consumed=position.consumed,
+                waiting=waiting[:count_up_to].count(),
+                oldest_waiting=oldest,
+            )
+        )
+    return lags
+
+
+def consumer_replay(name: str, *, after_fact: int = 0) -> None:
+    """Move a consumer back so that it reads again every fact after ``after_fact`` (0: all),
+    e.g. to rebuild a read model. Its handler must then rebuild rather than add."""
+    if name not in CONSUMERS:
+        raise KeyError(name)
+    txid = Fact.objects.filter(id=after_fact).values_list("txid", flat=True).first() or 0
+    ConsumerPosition.objects.update_or_create(
+        name=name, defaults={"txid": txid, "fact_id": after_fact, "updated_at": timezone.now()}
+    )
