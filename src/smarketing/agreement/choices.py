@@ -6,27 +6,20 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from smarketing.core.fitfields import FIT_FIELDS
+
 GRADES = ("A", "B", "C", "D")  # best first
 
 
-class FitField(models.TextChoices):
-    """The profile fields a fit criterion may test."""
-
-    JOB_TITLE = "job_title", _("Job title")
-    SECTOR = "sector", _("Sector")
-    SIZE_BAND = "size_band", _("Size")
-    COUNTRY = "country", _("Country")
-    ANNUAL_REVENUE = "annual_revenue", _("Annual revenue")
-
-
-# how each field is matched: words the value contains, one of the values, or a number range
-FIT_FIELD_MATCH = {
-    FitField.JOB_TITLE: "keywords",
-    FitField.SECTOR: "values",
-    FitField.SIZE_BAND: "values",
-    FitField.COUNTRY: "values",
-    FitField.ANNUAL_REVENUE: "range",
-}
+# the profile fields a fit criterion may test, and how each is matched (words the value
+# contains, one of the values, or a number range): both as ``core.fitfields`` declares them
+FitField: type[models.TextChoices] = models.TextChoices(  # type: ignore[call-overload]
+    "FitField",
+    [(field.name.upper(), (field.name, field.label)) for field in FIT_FIELDS],
+    module=__name__,
+    qualname="FitField",
+)
+FIT_FIELD_MATCH = {FitField(field.name): field.match for field in FIT_FIELDS}
 
 
 class RoutingKind(models.TextChoices):

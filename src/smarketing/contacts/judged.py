@@ -1,4 +1,5 @@
-"""The fields of the shared record that fit and exclusions read.
+"""The fields of the shared record that fit and exclusions read (declared in
+:mod:`smarketing.core.fitfields`).
 
 A change of one of them is recorded with :func:`smarketing.contacts.services.profile_change_record`
 in the transaction of the change; the scoring worker then judges those contacts again.
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from smarketing.core.fitfields import Source, judged_fields
+
 # a contact's job title, e-mail, consent or company
-CONTACT_FIELDS_JUDGED = frozenset({"job_title", "email", "consent", "account"})
+CONTACT_FIELDS_JUDGED = judged_fields(Source.CONTACT)
 
 
 def contact_judged(contact: Any) -> tuple[Any, ...]:
@@ -22,4 +25,4 @@ def contact_judged(contact: Any) -> tuple[Any, ...]:
 
 
 # its account's sector, size, country, revenue or domain
-ACCOUNT_FIELDS_JUDGED = frozenset({"sector", "size_band", "country", "annual_revenue", "domain"})
+ACCOUNT_FIELDS_JUDGED = judged_fields(Source.ACCOUNT)

@@ -8,15 +8,18 @@ stored value exactly as ``datetime.timestamp()`` computes them from the ORM's da
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connection
+from django.db.models import Model
 
-from smarketing.contacts.models import Account
+from smarketing.contacts.models import Account, Contact
 from smarketing.core.bulk import value_converter
+from smarketing.core.fitfields import FIT_FIELDS, Source, fit_field
+from smarketing.scoring.sql_fit import ALIASES
 
 EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - SQLite stores naive UTC text
 
@@ -32,7 +35,9 @@ class EventRow(NamedTuple):
 
 
 class Who(NamedTuple):
-    """What scoring needs of a contact and its account (read as plain values)."""
+    """What scoring needs of a contact and its account (read as plain values): each declared
+    fit field (``core.fitfields.FIT_FIELDS``) under its name, an account's None without one,
+    and what the exclusions and the lifecycle read."""
 
     id: int
     email: str
@@ -42,8 +47,13 @@ class Who(NamedTuple):
     sector: str | None
     size_band: str | None
     country: str | None
-    revenue: Decimal | None
+    annual_revenue: Decimal | None
     domain: str | None
+
+    @property
+    def revenue(self) -> Decimal | None:
+        """The account's annual revenue (``annual_revenue``)."""
+        return self.annual_revenue
 
 
 class HotValues(NamedTuple):
@@ -88,11 +98,26 @@ class ScoreRef(NamedTuple):
     qualifies: bool
 
 
-# the columns read into ``Who``, in its order
-WHO_COLUMNS = (
-    "c.id, c.email, c.job_title, c.consent, c.lifecycle_stage, a.sector, a.size_band, "
-    "a.country, a.annual_revenue, a.domain"
-)
+_MODELS: dict[Source, type[Model]] = {Source.CONTACT: Contact, Source.ACCOUNT: Account}
+# the columns of ``Who``'s fields other than the fit fields
+_WHO_OTHERS = {
+    "id": "c.id",
+    "email": "c.email",
+    "consent": "c.consent",
+    "stage": "c.lifecycle_stage",
+    "domain": "a.domain",
+}
+
+
+def _who_column(name: str) -> str:
+    if name in _WHO_OTHERS:
+        return _WHO_OTHERS[name]
+    field = fit_field(name)
+    return f"{ALIASES[field.source]}.{field.name}"
+
+
+# the columns read into ``Who``, in its order: the fit fields where ``FIT_FIELDS`` says
+WHO_COLUMNS = ", ".join(_who_column(name) for name in Who._fields)
 
 
 class Scored(NamedTuple):
@@ -190,6 +215,17 @@ def score_ids(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Score
         return {contact_id: ScoreRef(pk, bool(met)) for contact_id, pk, met in cursor.fetchall()}
 
 
+def _converters() -> list[tuple[int, Callable[[Any], Any], dict[Any, Any]]]:
+    """For each fit field the ORM converts when read (a decimal stored as a float by SQLite):
+    its index in ``Who``, the conversion, and a memo (converted once per distinct value)."""
+    out = []
+    for field in FIT_FIELDS:
+        convert = value_converter(_MODELS[field.source], field.name)
+        if convert is not None:
+            out.append((Who._fields.index(field.name), convert, {None: None}))
+    return out
+
+
 def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int, Scored]:
     """The scoring facts of these contacts and their score under ``version_id``.
 
@@ -199,7 +235,7 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
     ids = _ids(contact_ids)
     if not ids:
         return {}
-    revenue = value_converter(Account, "annual_revenue")
+    converters = _converters()
     scores = score_ids(contact_ids, version_id=version_id)
     hot = hot_rows(contact_ids, version_id=version_id)
     with connection.cursor() as cursor:
@@ -210,14 +246,17 @@ def contacts_scored(contact_ids: Iterable[int], *, version_id: int) -> dict[int,
         )
         rows = cursor.fetchall()
     out = {}
-    amounts: dict[Any, Decimal | None] = {None: None}  # converted once per distinct revenue
-    for who in map(Who._make, rows):
-        raw = who.revenue
-        if raw in amounts:
-            amount = amounts[raw]
-        else:
-            amount = amounts[raw] = revenue(raw) if revenue is not None else raw
-        who = who._replace(revenue=amount)
+    for row in rows:
+        if converters:
+            values = list(row)
+            for index, convert, memo in converters:
+                raw = values[index]
+                if raw in memo:
+                    values[index] = memo[raw]
+                else:
+                    values[index] = memo[raw] = convert(raw)
+            row = values
+        who = Who._make(row)
         score = scores.get(who.id)
         out[who.id] = Scored(
             who,

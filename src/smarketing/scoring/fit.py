@@ -7,12 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from smarketing.agreement.document import Criterion, FitRules, GradeThresholds
+from smarketing.core.fitfields import FIT_FIELD_NAMES
 from smarketing.core.text import search_key
 
 
 @dataclass(frozen=True)
 class Profile:
-    """What fit looks at: the contact's and its account's fields."""
+    """What fit looks at: the contact's and its account's fields, one attribute per declared
+    fit field (``core.fitfields.FIT_FIELDS``), in its order; '' or None when unknown."""
 
     job_title: str = ""
     sector: str = ""
@@ -77,7 +79,7 @@ def fit_evaluate(profile: Profile, fit: FitRules) -> Fit:
     return best or Fit(0, "D", "", "fit D: no persona defined")
 
 
-PROFILE_FIELDS = ("job_title", "sector", "size_band", "country", "annual_revenue")
+PROFILE_FIELDS = FIT_FIELD_NAMES  # ``Profile``'s attributes, in order
 MEMO_LIMIT = 100_000
 
 

@@ -9,7 +9,8 @@ for many contacts per statement, on SQLite and PostgreSQL:
 - engagement at ``now`` is Σ points × 2^((t − now) / half-life) over the counted events;
 - fit and exclusions on text fields are decided in Python once per **distinct value** (job
   titles; account sector, size and country) and joined from temporary tables, so accents and
-  case fold exactly as in Python; revenue ranges, e-mail domains and consent are compared in SQL.
+  case fold exactly as in Python; revenue ranges, e-mail domains and consent are compared in SQL
+  (the fit fields come from their declaration, ``core.fitfields``: see ``sql_fit.py``).
 
 Values from the agreement are written into the SQL as quoted literals (:func:`lit`); the
 statements take no parameters.
@@ -18,14 +19,13 @@ statements take no parameters.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from smarketing.agreement.document import Agreement, Criterion
+from smarketing.core.fitfields import Source, fit_field
 from smarketing.scoring.engagement import DAY, EngagementRules
-from smarketing.scoring.fit import Profile, criterion_matches
 from smarketing.scoring.qualification import (
     EXCLUDED,
     FAST_TRACK,
@@ -39,9 +39,9 @@ from smarketing.scoring.qualification import (
     fast_track_reason,
     met_reason,
 )
-from smarketing.scoring.sql_dialect import Dialect, lit, lits, whole_number
+from smarketing.scoring.sql_dialect import Dialect, lit, lits
+from smarketing.scoring.sql_fit import Lookup, range_test, text_criteria, text_keys
 
-ACCOUNT_TEXT_FIELDS = ("sector", "size_band", "country")
 EXPONENT_LIMIT = 1000.0  # 2^±1000 fits a double: no overflow, no underflow error on PostgreSQL
 EMPTY = "''"
 TITLES = "scoring_tmp_titles"
@@ -59,55 +59,37 @@ class ScoreQuery:
         self.personas = agreement.fit.personas
         self.exclusions = agreement.exclusions
         criteria = [c for p in self.personas for c in p.criteria]
-        self.title_criteria = [c for c in criteria if c.field == "job_title"]
-        self.account_criteria = [c for c in criteria if c.field in ACCOUNT_TEXT_FIELDS]
+        out = {c.upper() for c in self.exclusions.countries_out_of_target}
+        self.lookups = {  # a table per source; ``x``: a student's title, a country out of target
+            Source.CONTACT: Lookup(
+                TITLES,
+                "tt",
+                Source.CONTACT,
+                text_keys(Source.CONTACT, "job_title"),
+                text_criteria(criteria, Source.CONTACT),
+                lambda values: self._student(values["job_title"]),
+            ),
+            Source.ACCOUNT: Lookup(
+                ACCOUNTS,
+                "ta",
+                Source.ACCOUNT,
+                text_keys(Source.ACCOUNT, "country"),
+                text_criteria(criteria, Source.ACCOUNT),
+                lambda values: values["country"].upper() in out,
+            ),
+        }
         self.fast_types = MqlRule(agreement).fast_types  # bit i: the state row's ``fast``
 
     # ---- lookups: criteria on text decided in Python, once per distinct value --------------
 
     def lookups_fill(self, cursor: CursorWrapper, lo: int, hi: int) -> None:
         """(Re)create the temporary lookup tables for the contacts with ids in [lo, hi)."""
-        self._table(cursor, TITLES, ["value"], len(self.title_criteria))
-        self._table(cursor, ACCOUNTS, list(ACCOUNT_TEXT_FIELDS), len(self.account_criteria))
-        cursor.execute(
-            "SELECT DISTINCT job_title FROM contacts_contact WHERE id >= %s AND id < %s", [lo, hi]
-        )
-        rows = []
-        for (title,) in cursor.fetchall():
-            profile = Profile(job_title=title)
-            student = exclusion_reason(Person(email="", job_title=title), self.exclusions)
-            flags = [int(criterion_matches(c, profile)) for c in self.title_criteria]
-            rows.append((title, *flags, int(student == "student")))
-        self._fill(cursor, TITLES, rows)
-        cursor.execute(
-            "SELECT DISTINCT COALESCE(a.sector, ''), COALESCE(a.size_band, ''), "
-            "COALESCE(a.country, '') FROM contacts_contact c "
-            "LEFT JOIN contacts_account a ON a.id = c.account_id WHERE c.id >= %s AND c.id < %s",
-            [lo, hi],
-        )
-        out = {c.upper() for c in self.exclusions.countries_out_of_target}
-        rows = []
-        for sector, size_band, country in cursor.fetchall():
-            profile = Profile(sector=sector, size_band=size_band, country=country)
-            flags = [int(criterion_matches(c, profile)) for c in self.account_criteria]
-            rows.append((sector, size_band, country, *flags, int(country.upper() in out)))
-        self._fill(cursor, ACCOUNTS, rows)
+        for lookup in self.lookups.values():
+            lookup.fill(cursor, lo, hi)
 
-    @staticmethod
-    def _table(cursor: CursorWrapper, table: str, keys: list[str], flags: int) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        columns = [f"{k} TEXT NOT NULL" for k in keys]
-        columns += [f"c{i} INTEGER NOT NULL" for i in range(flags)] + ["x INTEGER NOT NULL"]
-        key = ", ".join(keys)
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {table} ({', '.join(columns)}, PRIMARY KEY ({key}))"
-        )
-
-    @staticmethod
-    def _fill(cursor: CursorWrapper, table: str, rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            marks = ", ".join(["%s"] * len(rows[0]))
-            cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    def _student(self, title: str) -> bool:
+        person = Person(email="", job_title=title)
+        return exclusion_reason(person, self.exclusions) == "student"
 
     # ---- events ----------------------------------------------------------------------------
 
@@ -182,16 +164,10 @@ scored AS (
     # ---- fit and exclusions ----------------------------------------------------------------
 
     def _criterion(self, criterion: Criterion) -> str:
-        if criterion.field == "job_title":
-            return f"tt.c{self.title_criteria.index(criterion)} = 1"
-        if criterion.field in ACCOUNT_TEXT_FIELDS:
-            return f"ta.c{self.account_criteria.index(criterion)} = 1"
-        tests = ["a.annual_revenue IS NOT NULL"]
-        if criterion.min is not None:
-            tests.append(f"a.annual_revenue >= {lit(whole_number(criterion.min))}")
-        if criterion.max is not None:
-            tests.append(f"a.annual_revenue <= {lit(whole_number(criterion.max))}")
-        return "(" + " AND ".join(tests) + ")"
+        field = fit_field(criterion.field)
+        if field.text:
+            return self.lookups[field.source].test(criterion)
+        return range_test(field, criterion)
 
     def _excluded(self) -> str:
         """The exclusion reason, in the order ``exclusion_reason`` checks them ('' if none)."""
@@ -235,14 +211,13 @@ scored AS (
 
         personas = " ".join(f"WHEN {i} THEN {lit(p.key)}" for i, p in enumerate(self.personas))
         grades = self.agreement.fit.grades
+        joins = "\n  ".join(lookup.join() for lookup in self.lookups.values())
         return f"""
 people AS (
   SELECT c.id AS cid, {", ".join(columns)}
   FROM contacts_contact c
   LEFT JOIN contacts_account a ON a.id = c.account_id
-  LEFT JOIN {TITLES} tt ON tt.value = c.job_title
-  LEFT JOIN {ACCOUNTS} ta ON ta.sector = COALESCE(a.sector, '')
-       AND ta.size_band = COALESCE(a.size_band, '') AND ta.country = COALESCE(a.country, '')
+  {joins}
   WHERE c.id >= {int(lo)} AND c.id < {int(hi)}
 ),
 ranked AS (SELECT people.*, {best} AS best FROM people),
