@@ -93,10 +93,11 @@ class ScoreQuery:
 
     # ---- events ----------------------------------------------------------------------------
 
-    def _by_rule(self, values: list[str | None]) -> str:
-        """A ``CASE r`` choosing an SQL expression per rule index."""
+    def _by_rule(self, values: list[str | None], *, empty: str = "NULL") -> str:
+        """A ``CASE r`` choosing an SQL expression per rule index; ``empty`` when no rule has
+        one (typed where PostgreSQL compares it: a bare NULL there is text)."""
         branches = [f"WHEN {i} THEN {v}" for i, v in enumerate(values) if v is not None]
-        return f"(CASE r {' '.join(branches)} END)" if branches else "NULL"
+        return f"(CASE r {' '.join(branches)} END)" if branches else empty
 
     def matched_events(self, where: str, *, scan: bool = False) -> str:
         """SELECT of the events meeting ``where`` (on ``e``) that match a rule: contact, event
@@ -149,7 +150,7 @@ windowed AS (
 ),
 scored AS (
   SELECT cid, eid, ts, r, win, rn, {self._by_rule(points)} AS pts,
-         {self._by_rule(caps)} AS cap, {self._by_rule(types)} AS type
+         {self._by_rule(caps, empty="CAST(NULL AS INTEGER)")} AS cap, {self._by_rule(types)} AS type
   FROM windowed
 )"""
 
