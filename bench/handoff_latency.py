@@ -188,7 +188,7 @@ def world(leads: int, hooks_base: str) -> tuple[str, list[tuple[str, str]]]:
     sequences_reset(Account, Contact)
     # the dry check: each contact, with one demo request, meets the MQL rule by its fast track
     version.refresh_from_db()
-    document = version.document
+    agreement = version.agreement
     for contact in Contact.objects.select_related("account"):
         account = contact.account
         assert account is not None
@@ -196,7 +196,7 @@ def world(leads: int, hooks_base: str) -> tuple[str, list[tuple[str, str]]]:
             Profile(
                 job_title=contact.job_title, size_band=account.size_band, country=account.country
             ),
-            document["fit"],
+            agreement.fit,
         )
         qualifies, why = mql_evaluate(
             grade=fit.grade,
@@ -208,7 +208,7 @@ def world(leads: int, hooks_base: str) -> tuple[str, list[tuple[str, str]]]:
                 account_domain=account.domain,
                 country=account.country,
             ),
-            document=document,
+            agreement=agreement,
         )
         assert qualifies, (contact.email, fit, why)
         assert why.startswith("fast track"), why

@@ -156,11 +156,10 @@ def build(handoffs: int, now: datetime, rng: random.Random) -> dict[str, int]:
                  qualified)
             )  # fmt: skip
             events.append((n, "", "demo_requested", qualified, qualified, "bench", {}))
-            accept_due = started + timedelta(hours=ACCEPT_HOURS)
-            touch_due = started + timedelta(hours=FIRST_TOUCH_HOURS)
+            # the deadlines live on the clocks below
             handoff_rows.append(
-                (n, n, version.pk, team.pk, reps[n % 4], "default", [], "default", accept_due,
-                 touch_due, "open", "", "", started)
+                (n, n, version.pk, team.pk, reps[n % 4], "default", [], "default", "open", "", "",
+                 started)
             )  # fmt: skip
             # the answer clock, its escalation steps taken (all but the last one, for 1 %)
             share = hours / ACCEPT_HOURS
@@ -182,7 +181,7 @@ def build(handoffs: int, now: datetime, rng: random.Random) -> dict[str, int]:
                 state = "breached" if due_at <= now else "at_risk" if at_risk_at <= now else "ok"
                 counts[state] += 1
                 clocks.append(
-                    (2 * n - 1 + offset, n, kind, ClockState.RUNNING, started, at_risk_at, due_at,
+                    (2 * n - 1 + offset, n, n, kind, ClockState.RUNNING, started, at_risk_at, due_at,
                      allowance * HOUR, None, 1, 0, step if offset == 0 else 0,
                      next_at if offset == 0 else None)
                 )  # fmt: skip
@@ -203,13 +202,12 @@ def build(handoffs: int, now: datetime, rng: random.Random) -> dict[str, int]:
             rows_insert(
                 Handoff,
                 ("id", "contact_id", "version_id", "team_id", "assignee_id", "rule", "skipped",
-                 "sla_term", "accept_due", "first_touch_due", "status", "reason_code", "comment",
-                 "created_at"),
+                 "sla_term", "status", "reason_code", "comment", "created_at"),
                 handoff_rows,
             )  # fmt: skip
             rows_insert(
                 SlaClock,
-                ("id", "handoff_id", "kind", "state", "started_at", "at_risk_at", "due_at",
+                ("id", "handoff_id", "contact_id", "kind", "state", "started_at", "at_risk_at", "due_at",
                  "allowance_seconds", "stopped_at", "needed", "done", "step", "next_step_at"),
                 clocks,
             )  # fmt: skip
@@ -237,7 +235,7 @@ def scalar(statement: str) -> int:
 
 def snapshot() -> None:
     """Keep the clocks' steps and the hand-offs' assignees as built, to put them back."""
-    sql("CREATE TABLE bench_clock_start AS SELECT id, step, next_step_at FROM handoff_slaclock")
+    sql("CREATE TABLE bench_clock_start AS SELECT id, step, next_step_at FROM sla_slaclock")
     sql("CREATE UNIQUE INDEX bench_clock_start_id ON bench_clock_start (id)")
     sql("CREATE TABLE bench_handoff_start AS SELECT id, assignee_id FROM handoff_handoff")
     sql("CREATE UNIQUE INDEX bench_handoff_start_id ON bench_handoff_start (id)")
@@ -247,13 +245,13 @@ def vacuum() -> None:
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        sql("VACUUM ANALYZE handoff_slaclock")
+        sql("VACUUM ANALYZE sla_slaclock")
         sql("VACUUM ANALYZE handoff_handoff")
 
 
 def states_reset() -> None:
     """One UPDATE: every clock running again (what ``clocks_mark`` and the raw UPDATE change)."""
-    sql("UPDATE handoff_slaclock SET state = 'running' WHERE state <> 'running'")
+    sql("UPDATE sla_slaclock SET state = 'running' WHERE state <> 'running'")
     vacuum()
 
 
@@ -265,8 +263,8 @@ def all_reset() -> None:
     from smarketing.notifications.models import Delivery, Notification
 
     sql(
-        "UPDATE handoff_slaclock SET state = 'running', step = s.step, "
-        "next_step_at = s.next_step_at FROM bench_clock_start s WHERE s.id = handoff_slaclock.id"
+        "UPDATE sla_slaclock SET state = 'running', step = s.step, "
+        "next_step_at = s.next_step_at FROM bench_clock_start s WHERE s.id = sla_slaclock.id"
     )
     sql(
         "UPDATE handoff_handoff SET assignee_id = s.assignee_id FROM bench_handoff_start s "
@@ -287,7 +285,7 @@ def raw_mark(now: datetime) -> int:
     at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE handoff_slaclock SET state = CASE WHEN due_at <= %s THEN 'breached' "
+            "UPDATE sla_slaclock SET state = CASE WHEN due_at <= %s THEN 'breached' "
             "ELSE 'at_risk' END WHERE stopped_at IS NULL AND ("
             "(state IN ('running', 'at_risk') AND due_at <= %s) "
             "OR (state = 'running' AND at_risk_at <= %s))",
@@ -357,7 +355,7 @@ def run(args: argparse.Namespace, handoffs: int) -> None:
             breached,
         )
         if attempt == 0:
-            sql("CREATE TABLE bench_marked AS SELECT id, state FROM handoff_slaclock")
+            sql("CREATE TABLE bench_marked AS SELECT id, state FROM sla_slaclock")
             sql("CREATE UNIQUE INDEX bench_marked_id ON bench_marked (id)")
         states_reset()
         seconds, changed = timed(raw_mark, now)
@@ -365,7 +363,7 @@ def run(args: argparse.Namespace, handoffs: int) -> None:
         assert changed == at_risk + breached, changed
         if attempt == 0:
             differ = scalar(
-                "SELECT COUNT(*) FROM bench_marked m JOIN handoff_slaclock c ON c.id = m.id "
+                "SELECT COUNT(*) FROM bench_marked m JOIN sla_slaclock c ON c.id = m.id "
                 "WHERE c.state <> m.state"
             )
             assert differ == 0, f"{differ} clocks differ between clocks_mark and the raw UPDATE"

@@ -16,6 +16,7 @@ from smarketing.contacts.models import Activity, StageTransition
 from smarketing.handoff.models import Absence, Handoff, Team
 from smarketing.scorecard.months import month_add
 from smarketing.scoring.models import ContactScore
+from smarketing.sla.models import SlaClock
 from tests.factories import ContactFactory, agreement_signed
 
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()
@@ -119,15 +120,13 @@ def handoff_add(
             engagement=50,
             computed_at=created,
         )
-    return Handoff.objects.create(
+    handoff = Handoff.objects.create(
         contact=contact,
         version=version,
         team=team,
         assignee=rep,
         rule="inside",
         sla_term=term,
-        accept_due=created + timedelta(hours=accept_hours) if accept_hours else None,
-        first_touch_due=created + timedelta(hours=touch_hours) if touch_hours else None,
         status=status,
         decided_at=decided,
         decided_by=rep if decided else None,
@@ -136,6 +135,20 @@ def handoff_add(
         fit_grade="A" if persona else "",
         created_at=created,
     )
+    # the deadlines live on the hand-off's SLA clocks
+    for kind, hours in (("accept", accept_hours), ("first_touch", touch_hours)):
+        if hours:
+            due = created + timedelta(hours=hours)
+            SlaClock.objects.create(
+                handoff_id=handoff.pk,
+                contact=contact,
+                kind=kind,
+                started_at=created,
+                at_risk_at=due,
+                due_at=due,
+                allowance_seconds=hours * 3600,
+            )
+    return handoff
 
 
 def activity(handoff: Handoff, kind: str, at: datetime) -> None:

@@ -5,7 +5,9 @@
 - no module is over 400 lines;
 - views, API handlers and commands read through selectors, never the ORM;
 - every error code raised is an enum member, and every one is in ``docs/errors.md``;
-- every app and package is in the architecture document's table.
+- every app and package is in the architecture document's table;
+- no model's relation (a foreign key, one-to-one or many-to-many, string targets such as
+  ``"handoff.Handoff"`` included, which import-linter cannot see) points up the layer order.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -157,3 +160,139 @@ def test_every_app_and_package_is_in_the_architecture_table() -> None:
     apps = {a.split(".")[1] for a in settings.INSTALLED_APPS if a.startswith("smarketing.")}
     packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
     assert (apps | packages) - _architecture_table() == set()
+
+
+RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject"})
+
+
+def _layer_ranks() -> dict[str, int]:
+    """App → its line in the layer order of pyproject.toml's import-linter contract (the one
+    docs/architecture.md draws), 0 at the top."""
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    [contract] = [c for c in tool["importlinter"]["contracts"] if c["type"] == "layers"]
+    return {
+        name.strip().removeprefix("smarketing."): rank
+        for rank, line in enumerate(contract["layers"])
+        for name in line.split("|")
+    }
+
+
+def _app_of_label(label: str) -> str | None:
+    """The smarketing package of a model label's app (``handoff`` for "handoff.Handoff"), None
+    for Django's own apps."""
+    from django.apps import apps
+
+    try:
+        name = apps.get_app_config(label).name
+    except LookupError:
+        return label if (PACKAGE / label / "__init__.py").exists() else None
+    return name.split(".")[1] if name.startswith("smarketing.") else None
+
+
+def _target_app(node: ast.expr | None, imported: dict[str, str], here: str) -> str | None:
+    """The app a relation's target (a string, a class, ``settings.AUTH_USER_MODEL``) is in."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if node.value == "self" or "." not in node.value:
+            return here
+        return _app_of_label(node.value.split(".")[0])
+    if isinstance(node, ast.Name):
+        return imported.get(node.id, here)
+    if isinstance(node, ast.Attribute) and node.attr == "AUTH_USER_MODEL":
+        return _app_of_label(settings.AUTH_USER_MODEL.split(".")[0])
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return imported.get(node.value.id, "?")
+    return "?"
+
+
+def relation_targets(source: str, here: str) -> list[tuple[int, str | None]]:
+    """(line, app) of each relation a module of app ``here`` declares in ``source``."""
+    tree = ast.parse(source)
+    imported = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("smarketing."):
+            for alias in node.names:
+                imported[alias.asname or alias.name] = (node.module or "").split(".")[1]
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+        if name in RELATIONS:
+            target = node.args[0] if node.args else None
+            for keyword in node.keywords:
+                if keyword.arg == "to":
+                    target = keyword.value
+            found.append((node.lineno, _target_app(target, imported, here)))
+    return found
+
+
+def relations_upward(source: str, here: str, ranks: dict[str, int]) -> list[str]:
+    """The relations in ``source`` (app ``here``) to an app on the same line of the layer
+    order or above it, or that cannot be placed."""
+    bad = []
+    for line, app in relation_targets(source, here):
+        if app is None or app == here:
+            continue  # Django's own apps sit below every layer; the app's own models
+        if app not in ranks or here not in ranks or ranks[app] <= ranks[here]:
+            bad.append(f"line {line}: {here} → {app}")
+    return bad
+
+
+def test_the_relation_check_sees_string_and_class_targets_up_the_layers() -> None:
+    # given the layer order, and relations of sla (below handoff) and of handoff
+    ranks = _layer_ranks()
+    assert ranks["sla"] > ranks["handoff"] > ranks["scorecard"]
+    upward = (
+        "from smarketing.handoff.models import Team\n"
+        "from smarketing.scoring.models import ContactScore\n"
+        'a = models.ForeignKey("handoff.Handoff", on_delete=models.CASCADE)\n'
+        "b = models.OneToOneField(Team, on_delete=models.CASCADE)\n"
+        'c = models.ManyToManyField(to="scorecard.Whatever")\n'
+        "d = models.ForeignKey(ContactScore, on_delete=models.CASCADE)\n"
+    )
+    downward = (
+        "from smarketing.contacts.models import Contact\n"
+        'a = models.ForeignKey("sla.SlaClock", on_delete=models.CASCADE)\n'
+        "b = models.ForeignKey(Contact, on_delete=models.CASCADE)\n"
+        "c = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)\n"
+        'd = models.ForeignKey("self", on_delete=models.CASCADE)\n'
+        'e = models.ManyToManyField("auth.Group")\n'
+    )
+    # then the upward ones (and the sibling scoring, on sla's line) are found, string or class
+    assert relations_upward(upward, "sla", ranks) == [
+        "line 3: sla → handoff",
+        "line 4: sla → handoff",
+        "line 5: sla → scorecard",
+        "line 6: sla → scoring",
+    ]
+    assert relations_upward(downward, "handoff", ranks) == []
+
+
+def test_no_model_relation_points_up_the_layer_order() -> None:
+    # given every module's relation fields, as written (string targets included) …
+    ranks = _layer_ranks()
+    written = [
+        f"{path.relative_to(ROOT)} {problem}"
+        for path in _modules()
+        for problem in relations_upward(
+            path.read_text(encoding="utf-8"), path.relative_to(PACKAGE).parts[0], ranks
+        )
+    ]
+    # … and as Django resolved them
+    from django.apps import apps
+
+    resolved = []
+    for model in apps.get_models():
+        here = model.__module__.split(".")
+        if here[0] != "smarketing":
+            continue
+        for field in model._meta.get_fields():
+            if not field.is_relation or field.auto_created or field.related_model is None:
+                continue
+            there = field.related_model.__module__.split(".")  # type: ignore[union-attr]
+            upward = ranks.get(there[1], -1) <= ranks.get(here[1], -1)
+            if there[0] == "smarketing" and there[1] != here[1] and upward:
+                resolved.append(f"{model.__name__}.{field.name}: {here[1]} → {there[1]}")
+    # then each points to its own app or down
+    assert written == []
+    assert resolved == []

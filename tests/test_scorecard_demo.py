@@ -19,18 +19,23 @@ from smarketing.scorecard.months import last_months
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
 TOUCH = "('call', 'email', 'meeting')"
+# the hand-off's deadlines, which live on its SLA clocks
+ACCEPT_DUE = "(SELECT c.due_at FROM sla_slaclock c WHERE c.handoff_id = h.id AND c.kind = 'accept')"
+TOUCH_DUE = (
+    "(SELECT c.due_at FROM sla_slaclock c WHERE c.handoff_id = h.id AND c.kind = 'first_touch')"
+)
 COUNTS = {
     "delivered": "1 = 1",
     "accepted": "h.status = 'accepted'",
     "rejected": "h.status = 'rejected'",
     "answered_in_time": (
-        "h.accept_due IS NOT NULL AND h.status <> 'open' AND h.decided_at <= h.accept_due"
+        f"{ACCEPT_DUE} IS NOT NULL AND h.status <> 'open' AND h.decided_at <= {ACCEPT_DUE}"
     ),
     "touched_in_time": (
-        "h.first_touch_due IS NOT NULL AND h.status <> 'rejected' AND EXISTS ("
+        f"{TOUCH_DUE} IS NOT NULL AND h.status <> 'rejected' AND EXISTS ("
         "SELECT 1 FROM contacts_activity a WHERE a.contact_id = h.contact_id "
         f"AND a.kind IN {TOUCH} AND a.occurred_at >= h.created_at "
-        "AND a.occurred_at <= h.first_touch_due)"
+        f"AND a.occurred_at <= {TOUCH_DUE})"
     ),
     "reached_sql": (
         "EXISTS (SELECT 1 FROM contacts_stagetransition t WHERE t.contact_id = h.contact_id "

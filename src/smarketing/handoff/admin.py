@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from smarketing.core.admin import ReadOnlyAdmin
 from smarketing.handoff.models import Absence, CapacityOverride, Handoff, HandoffStep, Team
+from smarketing.handoff.selectors import with_dues
+from smarketing.sla.clocks import clocks_delete
 
 
 @admin.register(Team)
@@ -43,3 +50,16 @@ class HandoffAdmin(ReadOnlyAdmin):
     raw_id_fields = ("contact",)
     list_select_related = ("contact", "assignee", "team")
     inlines = [StepInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Handoff]:
+        return with_dues(super().get_queryset(request))  # the answer deadline, from its clock
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():  # the clocks hold the hand-off's id: nothing cascades
+            clocks_delete(handoff_ids=[obj.pk])
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Handoff]) -> None:
+        with transaction.atomic():
+            clocks_delete(handoff_ids=list(queryset.values_list("pk", flat=True)))
+            super().delete_queryset(request, queryset)

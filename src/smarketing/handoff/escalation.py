@@ -1,13 +1,15 @@
-"""The SLA sweep: mark at-risk and breached clocks, then take the ladder's due steps on the
-hand-offs — remind the salesperson → notify the manager → reassign by the routing rules.
+"""The escalation steps taken on hand-offs: remind the salesperson → notify the manager →
+reassign by the routing rules.
 
-When a step is due and who claims it is the SLA's business (``sla.escalation``); what the step
-does to the lead is the hand-off's, here. Every step is recorded on the hand-off.
+The sweep itself — marking clocks at risk and breached, finding the ladder steps that are due,
+batch after batch — is the clocks' (``sla.sweep``); when a step is due and who claims it is too
+(``sla.escalation``). What the step does to the lead is the hand-off's, here: ``sla_sweep``
+runs the clocks' sweep with :func:`escalations_take`. Every step is recorded on the hand-off.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -20,21 +22,14 @@ from smarketing.handoff.messages import escalation_notify, handoff_notify
 from smarketing.handoff.models import Handoff, HandoffStep, Team
 from smarketing.handoff.reps import lead_of, reps_now
 from smarketing.handoff.routing import Rep, route
-from smarketing.sla.clocks import clocks_mark
-from smarketing.sla.escalation import escalation_claim, escalations_due
+from smarketing.handoff.selectors import with_dues
+from smarketing.sla import sweep
+from smarketing.sla.escalation import escalation_claim, escalation_end
 from smarketing.sla.models import SlaClock
+from smarketing.sla.sweep import ESCALATION_BATCH, SweepResult
 from smarketing.sla.workhours import BusinessCalendar
 
-ESCALATION_BATCH = 500
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    """What one sweep changed."""
-
-    at_risk: int
-    breached: int
-    escalated: int
+__all__ = ["ESCALATION_BATCH", "SweepResult", "escalations_run", "escalations_take", "sla_sweep"]
 
 
 def calendar_of(team: Team | None) -> BusinessCalendar:
@@ -43,31 +38,35 @@ def calendar_of(team: Team | None) -> BusinessCalendar:
 
 
 def sla_sweep(*, now: datetime | None = None) -> SweepResult:
-    """Mark at-risk and breached clocks, then take the escalation steps that are due."""
-    when = now or timezone.now()
-    at_risk, breached = clocks_mark(now=when)
-    escalated = 0
-    while batch := escalations_run(now=when):
-        escalated += batch
-    return SweepResult(at_risk=at_risk, breached=breached, escalated=escalated)
+    """The worker's minute: the clocks' sweep, its due escalation steps taken on the hand-offs."""
+    return sweep.sla_sweep(now=now or timezone.now(), take=escalations_take)
 
 
 def escalations_run(*, now: datetime, limit: int = ESCALATION_BATCH) -> int:
     """Take the next ladder step of answer clocks whose step is due (one batch); return how many."""
-    due = escalations_due(now=now, limit=limit)
-    handoffs = Handoff.objects.select_related(
-        "team__manager", "assignee", "version", "contact"
-    ).in_bulk([clock.handoff_id for clock in due])
+    return sweep.escalations_hand_over(now=now, take=escalations_take, limit=limit)
+
+
+def escalations_take(due: list[SlaClock], now: datetime) -> None:
+    """Take the due step of each of these answer clocks on its hand-off, one transaction each
+    (the claim, the step recorded and the message together)."""
+    handoffs = (
+        with_dues(Handoff.objects.all())
+        .select_related("team__manager", "assignee", "version", "contact")
+        .in_bulk([clock.handoff_id for clock in due])
+    )
     calendars: dict[int | None, BusinessCalendar] = {}
     load = _Load(now)
     for clock in due:
-        handoff = handoffs[clock.handoff_id]
+        handoff = handoffs.get(clock.handoff_id)
+        if handoff is None:  # deleted meanwhile: its clock has no one to escalate to
+            escalation_end(clock)
+            continue
         team_id = handoff.team_id
         if team_id not in calendars:
             calendars[team_id] = calendar_of(handoff.team)
         with transaction.atomic():
             _escalate(clock, handoff, calendars[team_id], now, load)
-    return len(due)
 
 
 class _Load:
@@ -138,7 +137,9 @@ def _reassign(handoff: Handoff, why: str, now: datetime, key: str, load: _Load) 
         why=f"{why} (rule {decision.rule})"[:500],
         at=now,
     )
-    refreshed = Handoff.objects.select_related(
-        "assignee", "team__manager", "contact__account", "version"
-    ).get(pk=handoff.pk)
+    refreshed = (
+        with_dues(Handoff.objects.all())
+        .select_related("assignee", "team__manager", "contact__account", "version")
+        .get(pk=handoff.pk)
+    )
     handoff_notify(refreshed, kind="escalated", key=key, now=now)

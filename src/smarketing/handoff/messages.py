@@ -1,32 +1,36 @@
 """What people are told about a hand-off, and on which channels — built in one place.
 
 Every moment a message shows is written in the team's time zone (the site's without a team):
-the new-MQL message, the reminder and the manager's notice of an unanswered lead.
+the new-MQL message (also to whoever a lead is reassigned to, by a manager or an escalation),
+the reminder and the manager's notice of an unanswered lead.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.utils import timezone
 
 from smarketing.handoff.models import Handoff
 from smarketing.notifications.models import Channel
 from smarketing.notifications.services import Message, notify
-from smarketing.scoring.breakdown import score_breakdown
-from smarketing.scoring.selectors import score_under
+from smarketing.scoring.selectors import score_explained, score_under
 from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.models import User
 
 LAST_EVENTS = 3
 
 
+def team_zone(handoff: Handoff) -> tzinfo:
+    """The time zone of the hand-off's team (the site's without a team)."""
+    return handoff.team.calendar().zone if handoff.team else timezone.get_current_timezone()
+
+
 def local_time(moment: datetime | None, handoff: Handoff) -> str:
     """``moment`` in the hand-off's team's time zone, e.g. ``Wed 25 Nov 2026 16:00``."""
     if moment is None:
         return "—"
-    zone = handoff.team.calendar().zone if handoff.team else timezone.get_current_timezone()
-    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+    return moment.astimezone(team_zone(handoff)).strftime("%a %d %b %Y %H:%M")
 
 
 def lead_name(handoff: Handoff) -> str:
@@ -34,8 +38,11 @@ def lead_name(handoff: Handoff) -> str:
     return handoff.contact.full_name or handoff.contact.email
 
 
-def handoff_message(handoff: Handoff, *, kind: str, title: str, now: datetime) -> Message:
-    """A message about ``handoff``: who the lead is, their score and why, their last actions."""
+def handoff_message(handoff: Handoff, *, kind: str, title: str) -> Message:
+    """A message about ``handoff``: who the lead is, their score and why, their last actions.
+
+    It is built in the routing transaction, for every lead: the score's explanation is the one
+    stored with it (no event is read again), the last actions are read once, bounded."""
     contact = handoff.contact
     account = contact.account
     name = lead_name(handoff)
@@ -47,13 +54,14 @@ def handoff_message(handoff: Handoff, *, kind: str, title: str, now: datetime) -
     ]
     if score is not None:
         details.append(("Persona", f"{score.persona or '—'} (fit {score.fit_grade})"))
-        details.append(("Score", " · ".join(score_breakdown(score, now))))
+        details.append(("Score", " · ".join(score_explained(score))))
     events = contact_timeline(contact_id=contact.pk, limit=LAST_EVENTS)
     if events:
+        zone = team_zone(handoff)
         details.append(
             (
                 "Last activity",
-                "; ".join(f"{e.type} {e.occurred_at:%d/%m %H:%M}" for e in events),
+                "; ".join(f"{e.type} {e.occurred_at.astimezone(zone):%d/%m %H:%M}" for e in events),
             )
         )
     details.append(("Answer due", local_time(handoff.accept_due, handoff)))
@@ -92,7 +100,7 @@ def handoff_notify(
     notify(
         user=recipient,
         key=key or f"handoff-{handoff.pk}-{kind}",
-        message=handoff_message(handoff, kind=kind, title=title, now=when),
+        message=handoff_message(handoff, kind=kind, title=title),
         channels=channels,
         now=when,
     )

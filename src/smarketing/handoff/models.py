@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.db import models
@@ -14,7 +14,11 @@ from smarketing.agreement.models import AgreementVersion
 from smarketing.contacts.models import Contact
 from smarketing.core.validators import outside_https_url
 from smarketing.handoff.choices import HandoffStatus, HandoffStepKind
+from smarketing.sla.choices import ClockKind
+from smarketing.sla.selectors import dues_of
 from smarketing.sla.workhours import BusinessCalendar
+
+DUE_PREFIX = "due_"  # the annotations with_dues() reads a hand-off's deadlines into
 
 
 class Team(models.Model):
@@ -179,8 +183,6 @@ class Handoff(models.Model):
         _("fit grade"), max_length=1, blank=True, default="", db_default=""
     )
     sla_term = models.CharField(_("SLA term"), max_length=50, blank=True, default="")
-    accept_due = models.DateTimeField(_("answer due"), null=True, blank=True)
-    first_touch_due = models.DateTimeField(_("first touch due"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=HandoffStatus.choices, default=HandoffStatus.OPEN
     )
@@ -203,13 +205,39 @@ class Handoff(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(
-                fields=["assignee", "accept_due"], name="handoff_inbox", condition=Q(status="open")
+                fields=["assignee", "created_at"], name="handoff_inbox", condition=Q(status="open")
             ),
             models.Index(fields=["contact", "created_at"], name="handoff_contact"),
         ]
 
     def __str__(self) -> str:
         return f"{self.contact} → {self.assignee or self.team or '?'}"
+
+    @property
+    def accept_due(self) -> datetime | None:
+        """When the answer is due: its SLA clock's deadline (None without an SLA term)."""
+        return self._due(ClockKind.ACCEPT)
+
+    @property
+    def first_touch_due(self) -> datetime | None:
+        """When the first call, e-mail or meeting is due: its SLA clock's deadline."""
+        return self._due(ClockKind.FIRST_TOUCH)
+
+    def _due(self, kind: ClockKind) -> datetime | None:
+        """A deadline lives on its clock only (``sla``): read with the hand-off by
+        ``handoff.selectors.with_dues``, set by whoever started the clocks (``dues_known``),
+        else read here once."""
+        key = DUE_PREFIX + kind
+        if key not in self.__dict__:
+            found = dues_of(handoff_ids=[self.pk]).get(self.pk, {}) if self.pk else {}
+            self.dues_known(found)
+        due: datetime | None = self.__dict__[key]
+        return due
+
+    def dues_known(self, dues: dict[str, datetime]) -> None:
+        """Remember the deadlines of the clocks just read or started (clock kind → due)."""
+        for kind in (ClockKind.ACCEPT, ClockKind.FIRST_TOUCH):
+            self.__dict__[DUE_PREFIX + kind] = dues.get(kind)
 
 
 class HandoffStep(models.Model):

@@ -15,9 +15,10 @@ from smarketing.contacts.choices import LifecycleStage
 from smarketing.contacts.models import Contact
 from smarketing.core.errors import NotFoundError
 from smarketing.handoff.choices import HandoffStatus
-from smarketing.handoff.models import Handoff, HandoffStep, Team
+from smarketing.handoff.models import DUE_PREFIX, Handoff, HandoffStep, Team
 from smarketing.sla.choices import ClockKind
 from smarketing.sla.models import SlaClock
+from smarketing.sla.selectors import clocks_of, clocks_to_follow_up, due_of
 from smarketing.sla.workhours import BusinessCalendar
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, user_can
@@ -25,6 +26,14 @@ from smarketing.users.roles import Capability, user_can
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 FOLLOW_UP_LIMIT = 200
+
+
+def with_dues(rows: QuerySet[Handoff]) -> QuerySet[Handoff]:
+    """``rows`` with their answer and first-touch deadlines read from their SLA clocks, in the
+    same query (``handoff.accept_due`` and ``handoff.first_touch_due`` then cost nothing)."""
+    return rows.annotate(
+        **{DUE_PREFIX + kind: due_of(kind) for kind in (ClockKind.ACCEPT, ClockKind.FIRST_TOUCH)}
+    )
 
 
 def mqls_waiting() -> QuerySet[Contact]:
@@ -82,7 +91,7 @@ def handoff_list_page(
         rows = rows.filter(assignee_id=assignee_id)
     if after is not None:
         rows = rows.filter(id__lt=after)
-    page = list(rows.order_by("-id")[: limit + 1])
+    page = list(with_dues(rows).order_by("-id")[: limit + 1])
     has_more = len(page) > limit
     page = page[:limit]
     return HandoffPage(handoffs=page, next_after=page[-1].pk if page and has_more else None)
@@ -91,9 +100,8 @@ def handoff_list_page(
 def handoff_get(*, handoff_id: int) -> Handoff:
     """One hand-off with its lead, team, agreement version and people; NotFoundError if none."""
     handoff = (
-        Handoff.objects.select_related(
-            "contact__account", "team__manager", "version", "assignee", "decided_by"
-        )
+        with_dues(Handoff.objects.all())
+        .select_related("contact__account", "team__manager", "version", "assignee", "decided_by")
         .filter(pk=handoff_id)
         .first()
     )
@@ -109,7 +117,7 @@ def handoff_steps(*, handoff: Handoff) -> QuerySet[HandoffStep]:
 
 def handoff_clocks(*, handoff: Handoff) -> QuerySet[SlaClock]:
     """A hand-off's SLA clocks, soonest due first."""
-    return SlaClock.objects.filter(handoff_id=handoff.pk)
+    return clocks_of(handoff_id=handoff.pk)
 
 
 def reasons_active() -> tuple[AgreementVersion | None, tuple[Reason, ...]]:
@@ -122,31 +130,49 @@ def reasons_active() -> tuple[AgreementVersion | None, tuple[Reason, ...]]:
 
 def inbox(*, user: User) -> tuple[list[Handoff], list[Handoff]]:
     """The user's open hand-offs by answer deadline, and those waiting in their teams' queue."""
+    due = DUE_PREFIX + ClockKind.ACCEPT
     mine = list(
-        Handoff.objects.filter(assignee=user, status=HandoffStatus.OPEN)
+        with_dues(Handoff.objects.filter(assignee=user, status=HandoffStatus.OPEN))
         .select_related("contact__account", "team", "version")
-        .order_by("accept_due", "id")
+        .order_by(due, "id")
     )
     queue = list(
-        Handoff.objects.filter(team__manager=user, assignee__isnull=True, status=HandoffStatus.OPEN)
+        with_dues(
+            Handoff.objects.filter(
+                team__manager=user, assignee__isnull=True, status=HandoffStatus.OPEN
+            )
+        )
         .select_related("contact__account", "team", "version")
-        .order_by("accept_due", "id")
+        .order_by(due, "id")
     )
     return mine, queue
 
 
-def to_follow_up(*, user: User) -> list[SlaClock]:
-    """The user's accepted leads whose first touch or follow-ups are still due, soonest first."""
-    return list(
-        SlaClock.objects.filter(
-            handoff__assignee=user,
-            handoff__status=HandoffStatus.ACCEPTED,
-            stopped_at=None,
-            kind__in=[ClockKind.FIRST_TOUCH, ClockKind.FOLLOW_UP],
-        )
-        .select_related("handoff__contact__account")
-        .order_by("due_at", "id")[:FOLLOW_UP_LIMIT]
+@dataclass(frozen=True)
+class ClockLine:
+    """A running clock and its hand-off (a clock holds only its hand-off's id)."""
+
+    clock: SlaClock
+    handoff: Handoff
+
+
+def clock_lines(clocks: list[SlaClock]) -> list[ClockLine]:
+    """Each clock with its hand-off, its lead, salesperson and team (one query)."""
+    handoffs = Handoff.objects.select_related("contact__account", "assignee", "team").in_bulk(
+        {clock.handoff_id for clock in clocks}
     )
+    return [
+        ClockLine(clock, handoffs[clock.handoff_id])
+        for clock in clocks
+        if clock.handoff_id in handoffs
+    ]
+
+
+def to_follow_up(*, user: User) -> list[ClockLine]:
+    """The user's accepted leads whose first touch or follow-ups are still due, soonest first."""
+    accepted = Handoff.objects.filter(assignee=user, status=HandoffStatus.ACCEPTED)
+    clocks = clocks_to_follow_up(handoff_ids=accepted.values("pk"), limit=FOLLOW_UP_LIMIT)
+    return clock_lines(clocks)
 
 
 def team_reps(*, team_ids: set[int | None]) -> list[User]:
@@ -188,7 +214,7 @@ def handoffs_exist() -> bool:
 def handoff_visible_get(*, user: User, handoff_id: int) -> Handoff:
     """One hand-off ``user`` may read, with its agreement version; NotFoundError otherwise."""
     handoff = (
-        handoffs_visible(user=user)
+        with_dues(handoffs_visible(user=user))
         .select_related("version", "contact__account", "team__manager")
         .filter(pk=handoff_id)
         .first()

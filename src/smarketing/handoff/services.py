@@ -45,7 +45,6 @@ DISPOSITION_STAGE = {
     Disposition.DISQUALIFIED: LifecycleStage.DISQUALIFIED,
     Disposition.BACK_TO_MARKETING: LifecycleStage.NURTURING,
 }
-HOUR = 3600
 
 
 def handoffs_route(*, now: datetime | None = None) -> int:
@@ -81,13 +80,9 @@ def handoffs_route(*, now: datetime | None = None) -> int:
                 persona=score.persona if score else "",
                 fit_grade=score.fit_grade if score else "",
                 sla_term=term.key if term else "",
-                accept_due=calendar.deadline(when, term.accept_hours * HOUR) if term else None,
-                first_touch_due=calendar.deadline(when, term.first_touch_hours * HOUR)
-                if term
-                else None,
                 created_at=when,
             )
-            clocks_start(
+            clocks = clocks_start(
                 handoff_id=handoff.pk,
                 contact_id=contact.pk,
                 started_at=when,
@@ -95,6 +90,7 @@ def handoffs_route(*, now: datetime | None = None) -> int:
                 sla=sla,
                 calendar=calendar,
             )
+            handoff.dues_known({clock.kind: clock.due_at for clock in clocks})
             why = f"rule {decision.rule}" + (
                 f"; skipped: {'; '.join(decision.skipped)}" if decision.skipped else ""
             )
@@ -199,8 +195,10 @@ def _close(handoff: Handoff, actor: User, status: str, when: datetime) -> None:
     handoff.status, handoff.decided_at, handoff.decided_by = status, when, actor
 
 
-def handoff_reassign(*, actor: User, handoff: Handoff, to: User, reason: str) -> Handoff:
-    """A manager gives the lead to someone else, saying why."""
+def handoff_reassign(
+    *, actor: User, handoff: Handoff, to: User, reason: str, now: datetime | None = None
+) -> Handoff:
+    """A manager gives the lead to someone else, saying why; the new holder is told."""
     if not (handoff.team and handoff.team.manager_id == actor.pk) and not user_can(
         actor, Capability.ACCESS_ADMIN
     ):
@@ -220,16 +218,22 @@ def handoff_reassign(*, actor: User, handoff: Handoff, to: User, reason: str) ->
         raise DomainError(
             "Say why the lead is reassigned.", code=CommonErrorCode.REQUIRED, field="reason"
         )
+    when = now or timezone.now()
     with transaction.atomic():
         Handoff.objects.filter(pk=handoff.pk).update(assignee=to)
-        HandoffStep.objects.create(
+        step = HandoffStep.objects.create(
             handoff=handoff,
             kind=HandoffStepKind.REASSIGNED,
             user=to,
             actor=actor,
             why=reason.strip()[:500],
+            at=when,
         )
-    handoff.assignee = to
+        handoff.assignee = to
+        # the new holder is told as after an escalation's reassignment (in the app, by e-mail)
+        handoff_notify(
+            handoff, kind="reassigned", key=f"handoff-{handoff.pk}-reassigned-{step.pk}", now=when
+        )
     return handoff
 
 

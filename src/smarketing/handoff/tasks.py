@@ -23,7 +23,8 @@ def handoffs_route_task() -> int:
 
 @durable_task(max_attempts=3, base_delay=10)
 def sla_sweep_task() -> dict[str, int]:
-    """Mark at-risk and breached clocks and take the due escalation steps."""
+    """The SLA sweep (``sla.sweep``): mark at-risk and breached clocks, and take the due
+    escalation steps on the hand-offs (``handoff.escalation``)."""
     result = sla_sweep()
     return {"at_risk": result.at_risk, "breached": result.breached, "escalated": result.escalated}
 

@@ -1,16 +1,24 @@
-"""The manager's SLA board: open clocks by salesperson, and those that need attention now."""
+"""The manager's SLA board: open clocks by salesperson, and those that need attention now.
+
+The clocks hold their hand-off's id only (``sla`` sits below ``handoff``): the board selects the
+open clocks of the teams' hand-offs by that id, counts them by the hand-off's salesperson, and
+reads the hand-offs of the clocks it lists in one query.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from smarketing.handoff.models import Team
+from smarketing.handoff.models import Handoff, Team
+from smarketing.handoff.selectors import ClockLine, clock_lines
 from smarketing.notifications.models import Delivery, DeliveryStatus
 from smarketing.sla.choices import ClockState
-from smarketing.sla.models import SlaClock
+from smarketing.sla.selectors import clocks_needing_attention, clocks_open
+from smarketing.users.models import User
 
 ATTENTION_LIMIT = 200
 
@@ -32,7 +40,7 @@ class Board:
 
     teams: list[Team]
     lines: list[RepLine]
-    attention: list[SlaClock]
+    attention: list[ClockLine]
     failed: list[Delivery] = field(default_factory=list)
 
     @property
@@ -46,48 +54,50 @@ class Board:
         )
 
 
-def _open_clocks(teams: list[Team]) -> QuerySet[SlaClock]:
-    return SlaClock.objects.filter(stopped_at=None, handoff__team__in=teams)
+def _handoff_ids(teams: list[Team]) -> QuerySet[Handoff, Any]:
+    return Handoff.objects.filter(team__in=teams).values("pk")
 
 
-def sla_board(*, teams: list[Team], now: datetime) -> Board:
-    """Open clocks of ``teams`` counted by salesperson and state; at-risk and breached listed."""
-    counts = (
-        _open_clocks(teams)
-        .values(
-            "handoff__assignee", "handoff__assignee__first_name", "handoff__assignee__last_name"
-        )
+def _lines(teams: list[Team]) -> list[RepLine]:
+    """Open clocks counted by their hand-off's salesperson and state, by name (the team's
+    queue, without a salesperson, last)."""
+    assignee = Handoff.objects.filter(pk=OuterRef("handoff_id")).values("assignee_id")[:1]
+    rows = list(
+        clocks_open(handoff_ids=_handoff_ids(teams))
+        .annotate(assignee=Subquery(assignee))
+        .values("assignee")
         .annotate(
             running=Count("id", filter=Q(state=ClockState.RUNNING)),
             at_risk=Count("id", filter=Q(state=ClockState.AT_RISK)),
             breached=Count("id", filter=Q(state=ClockState.BREACHED)),
         )
-        .order_by("handoff__assignee__first_name", "handoff__assignee__last_name")
+        .order_by()
     )
-    lines = [
-        RepLine(
-            user_id=row["handoff__assignee"],
-            name=(
-                f"{row['handoff__assignee__first_name']} {row['handoff__assignee__last_name']}"
-            ).strip(),
+    people = User.objects.in_bulk([row["assignee"] for row in rows if row["assignee"]])
+    named = []
+    for row in rows:
+        person = people.get(row["assignee"]) if row["assignee"] else None
+        first, last = (person.first_name, person.last_name) if person else ("", "")
+        line = RepLine(
+            user_id=row["assignee"],
+            name=f"{first} {last}".strip(),
             running=row["running"],
             at_risk=row["at_risk"],
             breached=row["breached"],
         )
-        for row in counts
-    ]
-    attention = list(
-        _open_clocks(teams)
-        .filter(state__in=[ClockState.AT_RISK, ClockState.BREACHED])
-        .select_related("handoff__contact__account", "handoff__assignee", "handoff__team")
-        .order_by("due_at", "id")[:ATTENTION_LIMIT]
-    )
+        named.append(((person is None, first, last), line))
+    return [line for _, line in sorted(named, key=lambda pair: pair[0])]
+
+
+def sla_board(*, teams: list[Team], now: datetime) -> Board:
+    """Open clocks of ``teams`` counted by salesperson and state; at-risk and breached listed."""
+    attention = clocks_needing_attention(handoff_ids=_handoff_ids(teams), limit=ATTENTION_LIMIT)
     failed = list(
         Delivery.objects.filter(status=DeliveryStatus.FAILED, notification__user__in=_people(teams))
         .select_related("notification__user")
         .order_by("-id")[:50]
     )
-    return Board(teams=teams, lines=lines, attention=attention, failed=failed)
+    return Board(teams=teams, lines=_lines(teams), attention=clock_lines(attention), failed=failed)
 
 
 def _people(teams: list[Team]) -> set[int]:

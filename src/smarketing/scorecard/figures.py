@@ -1,8 +1,9 @@
 """The two-sided scorecard: the MQLs marketing delivered, and how sales answered them.
 
 Every figure counts the hand-offs *created* in a month (months of the site's time zone) and is
-computed by the database, a few grouped queries whatever the number of hand-offs. The
-definitions are written for users in ``docs/scorecard.md``.
+computed by the database, a few grouped queries whatever the number of hand-offs. The deadlines
+are the SLA clocks' (``sla.selectors.due_of``), the one place they are stored. The definitions
+are written for users in ``docs/scorecard.md``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from smarketing.contacts.models import Activity, StageTransition
 from smarketing.handoff.choices import HandoffStatus
 from smarketing.handoff.models import Handoff
 from smarketing.scorecard.months import handoffs_in_months, month_of
+from smarketing.sla.choices import ClockKind
+from smarketing.sla.selectors import due_of
 
 TOUCH_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
 SQL_OR_BEYOND = (LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER)
@@ -122,37 +125,43 @@ def _annotate(handoffs: QuerySet[Handoff]) -> QuerySet[Handoff]:
         occurred_at__gte=OuterRef("created_at"),
     )
     follow_up_end, follow_ups = _follow_up_terms(handoffs)
-    return handoffs.annotate(
-        month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()),
-        is_touched_in_time=Exists(touches.filter(occurred_at__lte=OuterRef("first_touch_due"))),
-        has_reached_sql=Exists(
-            StageTransition.objects.filter(
-                contact=OuterRef("contact_id"),
-                to_stage__in=SQL_OR_BEYOND,
-                at__gte=OuterRef("created_at"),
-            )
-        ),
-        follow_up_end=ExpressionWrapper(follow_up_end, output_field=DateTimeField()),
-        follow_ups_asked=ExpressionWrapper(follow_ups, output_field=IntegerField()),
-    ).annotate(
-        follow_ups_done=Coalesce(
-            Subquery(
-                touches.filter(occurred_at__lte=OuterRef("follow_up_end"))
-                .order_by()
-                .values("contact")
-                .annotate(n=Count("pk"))
-                .values("n")[:1],
-                output_field=IntegerField(),
+    return (
+        handoffs.annotate(
+            answer_due=due_of(ClockKind.ACCEPT), touch_due=due_of(ClockKind.FIRST_TOUCH)
+        )
+        .annotate(
+            month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()),
+            is_touched_in_time=Exists(touches.filter(occurred_at__lte=OuterRef("touch_due"))),
+            has_reached_sql=Exists(
+                StageTransition.objects.filter(
+                    contact=OuterRef("contact_id"),
+                    to_stage__in=SQL_OR_BEYOND,
+                    at__gte=OuterRef("created_at"),
+                )
             ),
-            0,
+            follow_up_end=ExpressionWrapper(follow_up_end, output_field=DateTimeField()),
+            follow_ups_asked=ExpressionWrapper(follow_ups, output_field=IntegerField()),
+        )
+        .annotate(
+            follow_ups_done=Coalesce(
+                Subquery(
+                    touches.filter(occurred_at__lte=OuterRef("follow_up_end"))
+                    .order_by()
+                    .values("contact")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
         )
     )
 
 
 def _counts(now: datetime) -> dict[str, Count]:
     answered = ~Q(status=HandoffStatus.OPEN)
-    accept_due = Q(accept_due__isnull=False)
-    touch_due = Q(first_touch_due__isnull=False) & ~Q(status=HandoffStatus.REJECTED)
+    has_answer_due = Q(answer_due__isnull=False)
+    has_touch_due = Q(touch_due__isnull=False) & ~Q(status=HandoffStatus.REJECTED)
     follow_up = Q(status=HandoffStatus.ACCEPTED, follow_ups_asked__isnull=False)
     followed = Q(follow_ups_done__gte=F("follow_ups_asked"))
     return {
@@ -160,13 +169,13 @@ def _counts(now: datetime) -> dict[str, Count]:
         "accepted": Count("id", filter=Q(status=HandoffStatus.ACCEPTED)),
         "rejected": Count("id", filter=Q(status=HandoffStatus.REJECTED)),
         "answered_in_time": Count(
-            "id", filter=accept_due & answered & Q(decided_at__lte=F("accept_due"))
+            "id", filter=has_answer_due & answered & Q(decided_at__lte=F("answer_due"))
         ),
-        "accept_measured": Count("id", filter=accept_due & (answered | Q(accept_due__lte=now))),
-        "touched_in_time": Count("id", filter=touch_due & Q(is_touched_in_time=True)),
+        "accept_measured": Count("id", filter=has_answer_due & (answered | Q(answer_due__lte=now))),
+        "touched_in_time": Count("id", filter=has_touch_due & Q(is_touched_in_time=True)),
         "touch_measured": Count(
             "id",
-            filter=touch_due & (Q(is_touched_in_time=True) | Q(first_touch_due__lte=now)),
+            filter=has_touch_due & (Q(is_touched_in_time=True) | Q(touch_due__lte=now)),
         ),
         "followed_up": Count("id", filter=follow_up & followed),
         "follow_up_measured": Count(

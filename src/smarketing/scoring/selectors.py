@@ -53,3 +53,17 @@ def scores_under(*, version_id: int, contact_ids: list[int]) -> dict[int, Contac
     """The stored scores of these contacts under one version, by contact."""
     rows = ContactScore.objects.filter(version_id=version_id, contact_id__in=contact_ids)
     return {score.contact_id: score for score in rows}
+
+
+def score_explained(score: ContactScore) -> list[str]:
+    """The explanation stored with ``score``, without reading or folding events: the fit line
+    (persona, points, criteria met), the engagement when the MQL verdict was decided, and the
+    verdict — for a message sent in a transaction (``score_breakdown`` refolds the events)."""
+    from smarketing.scoring.fit import fit_line  # appended here: the module's head is left as is
+
+    agreement = score.version.agreement
+    return [
+        fit_line(agreement.fit, score.persona, score.fit_points, score.fit_marks),
+        f"engagement {score.engagement:.1f} at the verdict",
+        f"MQL rule v{score.version.number}: {score.reason}",
+    ]

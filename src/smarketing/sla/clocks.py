@@ -38,6 +38,27 @@ def clocks_start(
     calendar: BusinessCalendar,
 ) -> list[SlaClock]:
     """Create a hand-off's clocks from its SLA term (none without a term)."""
+    clocks = clocks_plan(
+        handoff_id=handoff_id,
+        contact_id=contact_id,
+        started_at=started_at,
+        term=term,
+        sla=sla,
+        calendar=calendar,
+    )
+    return SlaClock.objects.bulk_create(clocks) if clocks else []
+
+
+def clocks_plan(
+    *,
+    handoff_id: int,
+    contact_id: int,
+    started_at: datetime,
+    term: SlaTerm | None,
+    sla: Sla,
+    calendar: BusinessCalendar,
+) -> list[SlaClock]:
+    """A hand-off's clocks from its SLA term, deadlines computed, not saved yet."""
     if term is None:
         return []
     risk = sla.at_risk_percent / 100
@@ -77,7 +98,7 @@ def clocks_start(
                 needed=term.follow_ups,
             )
         )
-    return SlaClock.objects.bulk_create(clocks)
+    return clocks
 
 
 def _stopped_state(when: datetime) -> Case:
@@ -115,6 +136,12 @@ def clocks_on_touch(*, contact_id: int, kind: str, when: datetime) -> int:
         moved += follow_ups.update(done=F("done") + 1)
         follow_ups.filter(done__gte=F("needed")).update(stopped_at=when, state=_stopped_state(when))
     return moved
+
+
+def clocks_delete(*, handoff_ids: list[int]) -> int:
+    """Delete the clocks of these hand-offs (deleted by the hand-off side: the clocks hold only
+    their hand-off's id, so nothing cascades); return how many."""
+    return SlaClock.objects.filter(handoff_id__in=handoff_ids).delete()[0]
 
 
 def clocks_mark(*, now: datetime) -> tuple[int, int]:

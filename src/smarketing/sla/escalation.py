@@ -41,3 +41,8 @@ def escalation_claim(
         step=following, next_step_at=next_at
     )
     return step if claimed else None
+
+
+def escalation_end(clock: SlaClock) -> None:
+    """No further step for ``clock`` (its hand-off is gone): the sweep leaves it alone."""
+    SlaClock.objects.filter(pk=clock.pk).update(next_step_at=None)

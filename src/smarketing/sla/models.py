@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -10,16 +12,34 @@ from smarketing.contacts.models import Contact
 from smarketing.sla.choices import ClockKind, ClockState
 
 
+class SubjectId(models.BigIntegerField):
+    """The id of the row a clock measures, kept in a plain integer column ``<name>_id``.
+
+    The clocks sit below the hand-offs that start them (docs/architecture.md): they hold their
+    hand-off's id without naming its model — no foreign key, no join, no cascade (the hand-off
+    side deletes its clocks, ``clocks_delete``). The value reads as ``<name>_id``, as a foreign
+    key's would, and lookups take the id or the object itself (its ``pk``).
+    """
+
+    def get_attname(self) -> str:
+        return f"{self.name}_id"
+
+    def get_prep_value(self, value: Any) -> Any:
+        return super().get_prep_value(getattr(value, "pk", value))
+
+
 class SlaClock(models.Model):
     """One commitment's clock: due in working time from the hand-off, stopped by the action.
 
     ``at_risk_at`` and ``due_at`` are computed once, in the team's calendar, so the sweep only
     compares times; ``next_step_at`` is when the escalation ladder takes its next step. The
-    clock names its hand-off (``handoff.Handoff``, which starts it) and, for the touches that
-    move it, its contact.
+    deadlines live here only: the hand-off reads its own from its clocks. The clock holds its
+    hand-off's id (``handoff_id``, a plain integer: ``handoff`` is the layer above) and, for the
+    touches that move it, its contact.
     """
 
-    handoff = models.ForeignKey("handoff.Handoff", on_delete=models.CASCADE, related_name="clocks")
+    handoff = SubjectId(_("hand-off"))
+    handoff_id: int  # the column and the attribute of ``handoff`` (SubjectId)
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
     )

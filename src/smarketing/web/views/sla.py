@@ -23,15 +23,15 @@ def sla_board_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     board = sla_board(teams=shown, now=now)
     rows = []
-    for clock in board.attention:
-        calendar = clock.handoff.team.calendar() if clock.handoff.team else None
+    for clock, handoff in ((line.clock, line.handoff) for line in board.attention):
+        calendar = handoff.team.calendar() if handoff.team else None
         if calendar is None:
             left = ""
         elif now <= clock.due_at:
             left = time_left_text(calendar.working_seconds(now, clock.due_at))
         else:
             left = time_left_text(-calendar.working_seconds(clock.due_at, now))
-        rows.append((clock, left))
+        rows.append((clock, handoff, left))
     members = {m.pk: m for t in shown for m in t.members.all() if m.is_active}
     context = {
         "board": board,
