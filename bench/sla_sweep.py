@@ -181,8 +181,8 @@ def build(handoffs: int, now: datetime, rng: random.Random) -> dict[str, int]:
                 state = "breached" if due_at <= now else "at_risk" if at_risk_at <= now else "ok"
                 counts[state] += 1
                 clocks.append(
-                    (2 * n - 1 + offset, n, n, kind, ClockState.RUNNING, started, at_risk_at, due_at,
-                     allowance * HOUR, None, 1, 0, step if offset == 0 else 0,
+                    (2 * n - 1 + offset, n, n, kind, ClockState.RUNNING, started, at_risk_at,
+                     due_at, allowance * HOUR, None, 1, 0, step if offset == 0 else 0,
                      next_at if offset == 0 else None)
                 )  # fmt: skip
         with transaction.atomic():
@@ -207,8 +207,9 @@ def build(handoffs: int, now: datetime, rng: random.Random) -> dict[str, int]:
             )  # fmt: skip
             rows_insert(
                 SlaClock,
-                ("id", "handoff_id", "contact_id", "kind", "state", "started_at", "at_risk_at", "due_at",
-                 "allowance_seconds", "stopped_at", "needed", "done", "step", "next_step_at"),
+                ("id", "handoff_id", "contact_id", "kind", "state", "started_at", "at_risk_at",
+                 "due_at", "allowance_seconds", "stopped_at", "needed", "done", "step",
+                 "next_step_at"),
                 clocks,
             )  # fmt: skip
     sequences_reset(Account, Contact, Handoff, SlaClock)
