@@ -18,6 +18,7 @@ from django.utils import timezone
 from smarketing.agreement.choices import EscalationAction
 from smarketing.agreement.document import Routing
 from smarketing.handoff.choices import HandoffStatus, HandoffStepKind
+from smarketing.handoff.facts import reassigned_fact
 from smarketing.handoff.messages import escalation_notify, handoff_notify
 from smarketing.handoff.models import Handoff, HandoffStep, Team
 from smarketing.handoff.reps import lead_of, reps_now
@@ -142,4 +143,5 @@ def _reassign(handoff: Handoff, why: str, now: datetime, key: str, load: _Load) 
         .select_related("assignee", "team__manager", "contact__account", "version")
         .get(pk=handoff.pk)
     )
+    reassigned_fact(refreshed, before=handoff.assignee_id, actor_id=None, why=why, at=now)
     handoff_notify(refreshed, kind="escalated", key=key, now=now)

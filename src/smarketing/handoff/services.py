@@ -28,6 +28,7 @@ from smarketing.core.errors import (
 )
 from smarketing.handoff.choices import HandoffStatus, HandoffStepKind
 from smarketing.handoff.errors import HandoffErrorCode
+from smarketing.handoff.facts import answered_fact, assigned_fact, reassigned_fact
 from smarketing.handoff.messages import handoff_notify
 from smarketing.handoff.models import Handoff, HandoffStep
 from smarketing.handoff.reps import lead_of, reps_now
@@ -101,6 +102,7 @@ def handoffs_route(*, now: datetime | None = None) -> int:
                 why=why[:500],
                 at=when,
             )
+            assigned_fact(handoff, at=when)
             handoff_notify(handoff, now=when)
             if decision.user_id is not None:  # the next lead sees this one's load
                 rep = reps[decision.user_id]
@@ -147,6 +149,7 @@ def handoff_accept(*, actor: User, handoff: Handoff, now: datetime | None = None
         HandoffStep.objects.create(
             handoff=handoff, kind=HandoffStepKind.ACCEPTED, actor=actor, at=when
         )
+        answered_fact(handoff, actor_id=actor.pk, at=when)
     return handoff
 
 
@@ -177,6 +180,7 @@ def handoff_reject(
         HandoffStep.objects.create(
             handoff=handoff, kind=HandoffStepKind.REJECTED, actor=actor, why=why[:500], at=when
         )
+        answered_fact(handoff, actor_id=actor.pk, at=when)
     return handoff
 
 
@@ -219,6 +223,7 @@ def handoff_reassign(
             "Say why the lead is reassigned.", code=CommonErrorCode.REQUIRED, field="reason"
         )
     when = now or timezone.now()
+    before = handoff.assignee_id
     with transaction.atomic():
         Handoff.objects.filter(pk=handoff.pk).update(assignee=to)
         step = HandoffStep.objects.create(
@@ -230,6 +235,7 @@ def handoff_reassign(
             at=when,
         )
         handoff.assignee = to
+        reassigned_fact(handoff, before=before, actor_id=actor.pk, why=reason.strip(), at=when)
         # the new holder is told as after an escalation's reassignment (in the app, by e-mail)
         handoff_notify(
             handoff, kind="reassigned", key=f"handoff-{handoff.pk}-reassigned-{step.pk}", now=when

@@ -14,12 +14,15 @@ functions in the transaction of the hand-off, its answer or the touch.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 
 from smarketing.agreement.document import Sla, SlaTerm
 from smarketing.contacts.choices import ActivityKind
+from smarketing.journal.choices import FactKind, SubjectKind
+from smarketing.journal.services import FactIn, facts_record
 from smarketing.sla.choices import ClockKind, ClockState
 from smarketing.sla.models import SlaClock
 from smarketing.sla.workhours import BusinessCalendar
@@ -147,11 +150,41 @@ def clocks_delete(*, handoff_ids: list[int]) -> int:
 def clocks_mark(*, now: datetime) -> tuple[int, int]:
     """Mark running clocks past their at-risk time and their deadline: (at risk, breached)."""
     running = SlaClock.objects.filter(stopped_at=None)
+    fields = ("pk", "handoff_id", "contact_id", "kind", "due_at")
     with transaction.atomic():
-        breached = running.filter(
-            state__in=[ClockState.RUNNING, ClockState.AT_RISK], due_at__lte=now
-        ).update(state=ClockState.BREACHED)
-        at_risk = running.filter(state=ClockState.RUNNING, at_risk_at__lte=now).update(
+        to_breach = list(
+            running.select_for_update()
+            .filter(state__in=[ClockState.RUNNING, ClockState.AT_RISK], due_at__lte=now)
+            .values_list(*fields)
+        )
+        breached = running.filter(pk__in=[row[0] for row in to_breach]).update(
+            state=ClockState.BREACHED
+        )
+        to_warn = list(
+            running.select_for_update()
+            .filter(state=ClockState.RUNNING, at_risk_at__lte=now)
+            .values_list(*fields)
+        )
+        at_risk = running.filter(pk__in=[row[0] for row in to_warn]).update(
             state=ClockState.AT_RISK
         )
+        facts_record(
+            [
+                *(_clock_fact(FactKind.SLA_BREACHED, row, now) for row in to_breach),
+                *(_clock_fact(FactKind.SLA_AT_RISK, row, now) for row in to_warn),
+            ],
+            now=now,
+        )
     return at_risk, breached
+
+
+def _clock_fact(kind: str, row: tuple[Any, ...], now: datetime) -> FactIn:
+    clock_id, handoff_id, contact_id, clock_kind, due_at = row
+    return FactIn(
+        kind=kind,
+        subject_kind=SubjectKind.HANDOFF,
+        subject_id=handoff_id,
+        contact_id=contact_id,
+        occurred_at=now,
+        payload={"clock_id": clock_id, "clock_kind": clock_kind, "due_at": due_at.isoformat()},
+    )
