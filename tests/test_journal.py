@@ -274,3 +274,26 @@ def test_the_demo_companys_journal_matches_its_stage_history() -> None:
     ] == facts
     mqls = sum(1 for _, _, to_stage, _ in history if to_stage == "mql")
     assert Fact.objects.filter(kind="mql_reached").count() == mqls
+
+
+def test_a_transaction_reads_its_own_facts_unless_an_older_one_is_open(seen) -> None:
+    # pytest's transaction writes and consumes, as a service that does both in one would
+    got, _ = seen
+    anne = contact_create(actor=None, email="anne@acme.fr")
+    assert consumers.consume_all("tests.seen") == 1
+    assert got == [anne.pk]
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    settings = connection.settings_dict
+    url = (
+        f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    )
+    with psycopg.connect(url) as other:
+        # a transaction that started writing after ours: ours stays the oldest, we read ours
+        other.execute("SELECT pg_current_xact_id()")
+        paul = contact_create(actor=None, email="paul@acme.fr")
+        assert consumers.consume_all("tests.seen") == 1
+        other.rollback()
+    assert got == [anne.pk, paul.pk]

@@ -64,11 +64,23 @@ def _after(txid: int, fact_id: int) -> Q:
     return Q(txid__gt=txid) | Q(txid=txid, id__gt=fact_id)
 
 
+# the oldest transaction still running besides this one (the current one is never in the
+# snapshot's list), or the first not yet started; and this transaction's own id, if it has one
+HORIZON = (
+    "COALESCE((SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x), "
+    "pg_snapshot_xmax(pg_current_snapshot())::text::bigint)"
+)
+OWN = "COALESCE(pg_current_xact_id_if_assigned()::text::bigint, 0)"
+
+
 def _committed(rows: QuerySet[Fact]) -> QuerySet[Fact]:
-    """Only facts whose transaction, and every older one, committed (PostgreSQL)."""
+    """Only facts whose transaction, and every older one, committed (PostgreSQL) — or facts of
+    the reading transaction itself when no older one is still running (a service that writes
+    facts and consumes them in one transaction sees its own, as on SQLite)."""
     if connection.vendor != "postgresql":
         return rows
-    return rows.extra(where=["txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"])
+    condition = f"(txid < {HORIZON} OR (txid = {OWN} AND {OWN} <= {HORIZON}))"
+    return rows.extra(where=[condition])  # noqa: S610 - constant expressions, no input
 
 
 def pending(consumer: Consumer, position: ConsumerPosition) -> QuerySet[Fact]:
