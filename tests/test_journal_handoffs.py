@@ -92,3 +92,38 @@ def test_clocks_at_risk_and_breached_are_facts(world) -> None:
     assert breached_facts == [
         {"clock_id": accept.pk, "clock_kind": "accept", "due_at": accept.due_at.isoformat()}
     ]
+
+
+def test_routing_is_the_journals_consumer_and_waits_for_an_agreement_that_routes(make_user) -> None:
+    from smarketing.handoff.services import ROUTING
+    from smarketing.journal.consumers import consumer_lags
+    from tests.factories import agreement_signed
+    from tests.test_handoff import TERMS, YAML
+
+    marketing, manager = make_user("marketing_manager"), make_user("sales_manager")
+    agreement_signed(YAML, marketing, manager)  # no routing section
+    _mql("anne@acme.fr")
+    assert handoffs_route(now=NOW) == 0
+    [lag] = [lag for lag in consumer_lags() if lag.name == ROUTING]
+    assert (lag.waiting, lag.consumed) == (1, 0)  # the fact waits
+    # once an agreement that routes is active, the MQL reached before is handed over
+    lea = make_user("sales_rep", manager=manager)
+    from smarketing.handoff.models import Team
+
+    team = Team.objects.create(key="france", name="France", manager=manager, country="FR")
+    team.members.set([lea])
+    agreement_signed(YAML.replace("Nuage Logiciel 2027", "v2") + TERMS, marketing, manager)
+    assert handoffs_route(now=NOW) == 1
+    assert Handoff.objects.get().assignee == lea
+    [lag] = [lag for lag in consumer_lags() if lag.name == ROUTING]
+    assert (lag.waiting, lag.consumed) == (0, 1)
+
+
+def test_a_contact_that_moved_on_before_routing_is_not_handed_over(world) -> None:
+    from smarketing.contacts.services import contact_stage_change
+
+    anne = _mql("anne@acme.fr")
+    contact_stage_change(contact=anne, to_stage="disqualified", actor=world["manager"], reason="x")
+    assert handoffs_route(now=NOW) == 0
+    assert not Handoff.objects.exists()
+    assert handoffs_route(now=NOW) == 0  # its fact was consumed, once

@@ -34,6 +34,9 @@ from smarketing.handoff.models import Handoff, HandoffStep
 from smarketing.handoff.reps import lead_of, reps_now
 from smarketing.handoff.routing import route
 from smarketing.handoff.selectors import mqls_waiting, teams_all
+from smarketing.journal.choices import FactKind
+from smarketing.journal.consumers import ConsumerWaiting, consume, consumer_register
+from smarketing.journal.models import Fact
 from smarketing.scoring.selectors import scores_under
 from smarketing.sla.clocks import clocks_on_answer, clocks_on_touch, clocks_start
 from smarketing.sla.workhours import BusinessCalendar
@@ -48,16 +51,49 @@ DISPOSITION_STAGE = {
 }
 
 
+ROUTING = "handoff.routing"  # the journal consumer that hands new MQLs to sales
+
+
 def handoffs_route(*, now: datetime | None = None) -> int:
-    """Route the MQLs waiting for a hand-off (a batch); return how many were handed over."""
+    """Route the MQLs the journal reports (a batch of ``mql_reached`` facts); return how many
+    were handed over. Without an active agreement that routes, the facts wait."""
+    when = now or timezone.now()
+    routed = [0]
+
+    def handle(facts: list[Fact]) -> None:
+        routed[0] = _route(facts, when)
+
+    consume(ROUTING, handle=handle)
+    return routed[0]
+
+
+def handoffs_route_facts(facts: list[Fact]) -> None:
+    """The routing consumer's handler, as the worker runs it (now)."""
+    _route(facts, timezone.now())
+
+
+consumer_register(
+    ROUTING,
+    kinds=[FactKind.MQL_REACHED],
+    handle=handoffs_route_facts,
+    batch=BATCH,
+    description="hands each new MQL to a salesperson or the team's queue",
+)
+
+
+def _route(facts: list[Fact], when: datetime) -> int:
     version = active_version()
     routing = version.agreement.routing if version is not None else None
     if version is None or routing is None:
-        return 0
+        raise ConsumerWaiting("no active agreement routes MQLs")
     sla = version.agreement.sla
-    when = now or timezone.now()
+    wanted = {fact.contact_id for fact in facts if fact.contact_id is not None}
+    # still at MQL and not handed over since: a contact that moved on meanwhile is not routed
     contacts = list(
-        mqls_waiting().select_related("account").order_by("stage_changed_at", "id")[:BATCH]
+        mqls_waiting()
+        .filter(pk__in=wanted)
+        .select_related("account")
+        .order_by("stage_changed_at", "id")
     )
     if not contacts:
         return 0

@@ -7,18 +7,17 @@ from datetime import timedelta
 from django.conf import settings
 
 from smarketing.handoff.escalation import sla_sweep
-from smarketing.handoff.services import handoffs_route
+from smarketing.handoff.services import ROUTING
 from smarketing.jobs.durable import durable_task
 from smarketing.jobs.schedule import periodic
+from smarketing.journal.consumers import consume_all
 
 
 @durable_task(max_attempts=5, base_delay=5)
 def handoffs_route_task() -> int:
-    """Hand every waiting MQL to a salesperson (batch by batch)."""
-    total = 0
-    while routed := handoffs_route():
-        total += routed
-    return total
+    """Hand every new MQL the journal reports to a salesperson (batch by batch); return how
+    many facts were read."""
+    return consume_all(ROUTING)
 
 
 @durable_task(max_attempts=3, base_delay=10)

@@ -30,6 +30,11 @@ Handler = Callable[[list[Fact]], None]
 DEFAULT_BATCH = 500
 
 
+class ConsumerWaiting(Exception):
+    """Raised by a handler that cannot act yet (e.g. routing without an active agreement): the
+    batch is left for later and the position does not move."""
+
+
 @dataclass(frozen=True)
 class Consumer:
     """A named reader of some kinds of facts."""
@@ -64,10 +69,16 @@ def _after(txid: int, fact_id: int) -> Q:
     return Q(txid__gt=txid) | Q(txid=txid, id__gt=fact_id)
 
 
-# the oldest transaction still running besides this one (the current one is never in the
-# snapshot's list), or the first not yet started; and this transaction's own id, if it has one
+# The oldest transaction of this database still running besides this one, or the first not yet
+# started: the snapshot's list of running transactions (the current one is never in it), minus
+# those (subtransactions included) held by a session of another database of the server
+# (pg_locks, 32-bit xids there). A transaction that ended between the two reads stays in the
+# list, which only delays.
 HORIZON = (
-    "COALESCE((SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x), "
+    "COALESCE((SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x "
+    "WHERE NOT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'transactionid' AND a.datname <> current_database() "
+    "AND l.transactionid::text::bigint = x::text::bigint %% 4294967296)), "
     "pg_snapshot_xmax(pg_current_snapshot())::text::bigint)"
 )
 OWN = "COALESCE(pg_current_xact_id_if_assigned()::text::bigint, 0)"
@@ -89,17 +100,26 @@ def pending(consumer: Consumer, position: ConsumerPosition) -> QuerySet[Fact]:
     return _committed(rows).order_by("txid", "id")
 
 
-def consume(name: str, *, limit: int | None = None) -> int:
+def consume(name: str, *, limit: int | None = None, handle: Handler | None = None) -> int:
     """Consume the next batch of the consumer ``name``; return how many facts it read (0: it is
-    up to date). The handler's writes and the new position commit together."""
+    up to date, or waiting). The handler's writes and the new position commit together.
+    ``handle`` replaces the registered handler for this call (e.g. to pass a time)."""
     consumer = CONSUMERS[name]
+    try:
+        return _consume(consumer, limit or consumer.batch, handle or consumer.handle)
+    except ConsumerWaiting:
+        return 0
+
+
+def _consume(consumer: Consumer, limit: int, handle: Handler) -> int:
+    name = consumer.name
     with transaction.atomic():
         ConsumerPosition.objects.get_or_create(name=name)
         position = ConsumerPosition.objects.select_for_update().get(name=name)
-        batch = list(pending(consumer, position)[: limit or consumer.batch])
+        batch = list(pending(consumer, position)[:limit])
         if not batch:
             return 0
-        consumer.handle(batch)
+        handle(batch)
         last = batch[-1]
         ConsumerPosition.objects.filter(pk=position.pk).update(
             txid=last.txid,
