@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol
 
 from smarketing.contacts.choices import LifecycleStage
-from smarketing.contacts.models import Deal, StageTransition
+from smarketing.contacts.models import Deal
 from smarketing.journal.choices import FactKind, FactSource, SubjectKind
 from smarketing.journal.services import FactIn, facts_record
 
@@ -58,8 +59,29 @@ def stage_facts(
     return facts
 
 
-def transition_facts_record(transitions: Iterable[StageTransition]) -> int:
-    """Write the facts of stage history rows (one service call or a bulk batch)."""
+class StageStep(Protocol):
+    """A stage history row or a bulk step: what a stage fact says."""
+
+    @property
+    def contact_id(self) -> int: ...
+    @property
+    def from_stage(self) -> str: ...
+    @property
+    def to_stage(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+def transition_facts_record(transitions: Iterable[StageStep]) -> int:
+    """Write the facts of stage history rows or bulk steps (one service call or a batch)."""
     return facts_record(
         fact
         for t in transitions

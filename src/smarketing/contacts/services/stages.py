@@ -17,10 +17,9 @@ from smarketing.contacts import lifecycle
 from smarketing.contacts.choices import TransitionSource
 from smarketing.contacts.errors import ContactsErrorCode
 from smarketing.contacts.models import Contact, StageTransition
-from smarketing.contacts.services.facts import stage_facts, transition_facts_record
+from smarketing.contacts.services.facts import transition_facts_record
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import ConflictError
-from smarketing.journal.services import facts_record
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can, user_can
 
@@ -149,20 +148,7 @@ def stage_history_bulk_write(*, steps: Iterable[HistoryStep], batch_size: int = 
         ]
         with transaction.atomic():
             written += rows_insert(StageTransition, HISTORY_COLUMNS, rows)
-            facts_record(
-                fact
-                for step in batch
-                for fact in stage_facts(
-                    contact_id=step.contact_id,
-                    from_stage=step.from_stage,
-                    to_stage=step.to_stage,
-                    at=step.at,
-                    actor_id=step.actor_id,
-                    reason=step.reason,
-                    rule=step.rule,
-                    source=step.source,
-                )
-            )
+            transition_facts_record(batch)
     return written
 
 
