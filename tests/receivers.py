@@ -57,6 +57,25 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
+@contextmanager
+def smtp_delivery(**settings: Any) -> Iterator[Inbox]:
+    """A real SMTP server on a free port, and Django sending its e-mail there (plus any other
+    ``settings`` to override, such as ``BASE_URL``)."""
+    from django.test import override_settings
+
+    with (
+        smtp_server() as (inbox, port),
+        override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_USE_TLS=False,
+            **settings,
+        ),
+    ):
+        yield inbox
+
+
 @dataclass
 class Hooks:
     """Every POST the webhook server received: (path, headers, JSON body, arrival time)."""

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from smarketing.capture.forms import Answers, form_create, form_submit
 from smarketing.capture.models import FormSubmission
@@ -19,7 +19,7 @@ from smarketing.handoff.models import Handoff
 from smarketing.handoff.services import handoffs_route
 from smarketing.scoring.services import scoring_consume
 from tests.handoff_world import cfo, team_world
-from tests.receivers import smtp_server
+from tests.receivers import smtp_delivery
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.now(UTC)  # the pending line shows requests whose link is still valid
@@ -83,16 +83,7 @@ def test_a_second_answer_within_a_day_sends_no_second_email(world) -> None:
 def test_the_person_confirms_from_the_link_in_the_real_email(world) -> None:
     _ticked(world["form"])
     pending = ConsentConfirmation.objects.get()
-    with (
-        smtp_server() as (inbox, port),
-        override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_USE_TLS=False,
-            BASE_URL="https://crm.nuage.example",
-        ),
-    ):
+    with smtp_delivery(BASE_URL="https://crm.nuage.example") as inbox:
         consent_email_task.call(pending.pk)
         consent_email_task.call(pending.pk)  # a task run twice sends once
     assert len(inbox.messages) == 1

@@ -4,12 +4,11 @@ mention, a link or a header (attacker's findings, medium)."""
 from __future__ import annotations
 
 import pytest
-from django.test import override_settings
 
 from smarketing.notifications.delivery import delivery_send
 from smarketing.notifications.models import Delivery, DeliveryStatus
 from smarketing.notifications.services import Message, notify
-from tests.receivers import smtp_server, webhook_server
+from tests.receivers import smtp_delivery, webhook_server
 
 pytestmark = pytest.mark.django_db
 NAME = "Eve <!channel> <https://evil.example|your bank> [click](https://evil.example) *now*"
@@ -58,15 +57,7 @@ def test_slack_and_teams_show_a_typed_name_literally(make_user) -> None:
 
 def test_a_line_break_in_a_name_is_no_header_and_a_refused_message_is_failed(make_user) -> None:
     user = make_user()
-    with (
-        smtp_server() as (inbox, port),
-        override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_USE_TLS=False,
-        ),
-    ):
+    with smtp_delivery() as inbox:
         _notify(user, "New MQL: Eve\r\nBcc: victim@example.com", [("email", "rep@nuage.example")])
         # an address the mail library refuses: failed at once with its reason, not left pending
         _notify(user, "Second", [("email", "rep@nuage.example\r\nBcc: victim@example.com")])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.test import override_settings
 
 from smarketing.handoff.models import Handoff
 from smarketing.handoff.services import handoffs_route
@@ -20,7 +19,7 @@ from smarketing.notifications.services import (
 from smarketing.scoring.services import scoring_consume
 from smarketing.tracking.services import EventIn, events_append
 from tests.handoff_world import cfo, team_world
-from tests.receivers import free_port, smtp_server, webhook_server
+from tests.receivers import free_port, smtp_delivery, webhook_server
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # Tuesday 17:00 in Paris
@@ -29,15 +28,8 @@ NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # Tuesday 17:00 in Paris
 @pytest.fixture
 def servers():
     with (
-        smtp_server() as (inbox, port),
+        smtp_delivery(BASE_URL="https://crm.nuage.example") as inbox,
         webhook_server() as (hooks, base),
-        override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_USE_TLS=False,
-            BASE_URL="https://crm.nuage.example",
-        ),
     ):
         yield inbox, hooks, base
 

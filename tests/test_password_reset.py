@@ -5,22 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
-from tests.receivers import Inbox, smtp_server
+from tests.receivers import Inbox, smtp_delivery
 
 
 @pytest.fixture
 def smtp():
-    with (
-        smtp_server() as (inbox, port),
-        override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_USE_TLS=False,
-        ),
-    ):
+    with smtp_delivery() as inbox:
         yield inbox
 
 
