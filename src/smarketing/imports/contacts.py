@@ -4,6 +4,10 @@ A row updates the contact that has its external id (same source) or its normalis
 else creates one; its company becomes an account found by website domain (never a free-mail
 domain) or by name. A new contact's stage enters the history through the lifecycle table's bulk
 path; a changed stage is applied only when the table allows the move (else reported).
+
+Duplicates are judged on the whole file (:mod:`smarketing.imports.claims`): the first row with
+an e-mail (compared normalised), with an external id, or that matches a known contact wins; a
+later row with the same one is reported as a duplicate of that row and not applied.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from smarketing.contacts import lifecycle
 from smarketing.contacts.choices import ConsentState, ContactSource, LifecycleStage
 from smarketing.contacts.choices import TransitionSource as Source
 from smarketing.contacts.judged import contact_judged
-from smarketing.contacts.models import Contact, ContactExternalId
+from smarketing.contacts.models import Account, Contact, ContactExternalId
 from smarketing.contacts.services import (
     HistoryStep,
     profile_change_record,
@@ -28,10 +32,12 @@ from smarketing.contacts.services.contacts import ROW_COLUMNS, email_clean
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
+from smarketing.imports.claims import Claims
+from smarketing.imports.fit import Fit, max_length
 from smarketing.imports.lookups import Owners, account_domain, accounts_for, cell, owner_cell
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
-from smarketing.imports.values import ValueProblem, datetime_parse, full_name_split
+from smarketing.imports.values import ValueProblem, datetime_parse, full_name_split, shown
 
 # an import moves a known contact forward only: going back (nurturing, re-entry,
 # disqualification) is a decision made in Smarketing that an old file must not undo
@@ -41,6 +47,14 @@ STAGES = frozenset(LifecycleStage.values)
 CONSENTS = frozenset(ConsentState.values)
 SOURCES = frozenset(ContactSource.values)
 UPDATABLE = ("first_name", "last_name", "job_title", "phone", "owner_id", "consent")
+EMAIL = min(max_length(Contact, "email"), max_length(Contact, "email_normalized"))
+LIMITS = {
+    name: max_length(Contact, name)
+    for name in ("first_name", "last_name", "job_title", "phone", "source_detail")
+}
+SEARCH = max_length(Contact, "search_name")
+ID = max_length(ContactExternalId, "external_id")
+ACCOUNT = {name: max_length(Account, name) for name in ("name", "domain", "sector")}
 
 
 @dataclass
@@ -61,15 +75,26 @@ def row_read(
 ) -> Row | None:
     """The row's values, or None after reporting why it is refused."""
     column = mapping.columns.get("email", "email")
+    text = cell(raw, mapping, "email")
     try:
-        email = email_clean(cell(raw, mapping, "email"))
-    except DomainError as exc:
-        reason = "no e-mail" if not cell(raw, mapping, "email") else exc.message
+        email = email_clean(text)
+    except DomainError:
+        reason = f"{shown(text)} is not a valid email address." if text else "no e-mail"
         report.add(Problem(number, column, reason))
         return None
+    fit = Fit(number, mapping, report)
+    external_id = cell(raw, mapping, "external_id")
+    if not (
+        fit.key("email", email, EMAIL)
+        and fit.key("email", email_normalize(email), EMAIL)
+        and fit.key("external_id", external_id, ID)
+    ):
+        return None
     first, last = cell(raw, mapping, "first_name"), cell(raw, mapping, "last_name")
+    names = ("first_name", "last_name")
     if not (first or last) and cell(raw, mapping, "full_name"):
         first, last = full_name_split(cell(raw, mapping, "full_name"))
+        names = ("full_name", "full_name")
     stage_text = cell(raw, mapping, "stage")
     stage = mapping.values.get("stage", {}).get(stage_text, stage_text.lower() or "lead")
     if stage not in STAGES:
@@ -77,7 +102,7 @@ def row_read(
             Problem(
                 number,
                 mapping.columns.get("stage", ""),
-                f"unknown stage {stage_text!r}: imported as lead",
+                f"unknown stage {shown(stage_text)}: imported as lead",
                 "warning",
             )
         )
@@ -93,29 +118,43 @@ def row_read(
     consent = cell(raw, mapping, "consent").lower()
     source = cell(raw, mapping, "source").lower()
     country = cell(raw, mapping, "country").upper()
+    website = cell(raw, mapping, "website")
+    detail = cell(raw, mapping, "source_detail")
     return Row(
         number=number,
         email=email,
         values={
-            "first_name": first[:100],
-            "last_name": last[:100],
-            "job_title": cell(raw, mapping, "job_title")[:200],
-            "phone": cell(raw, mapping, "phone")[:40],
+            "first_name": fit.text(names[0], first, LIMITS["first_name"]),
+            "last_name": fit.text(names[1], last, LIMITS["last_name"]),
+            "job_title": fit.text(
+                "job_title", cell(raw, mapping, "job_title"), LIMITS["job_title"]
+            ),
+            "phone": fit.text("phone", cell(raw, mapping, "phone"), LIMITS["phone"]),
             "owner_id": owner_id,
             "consent": consent if consent in CONSENTS else "",
             "source": source if source in SOURCES else ContactSource.IMPORT,
-            "source_detail": (cell(raw, mapping, "source_detail") or mapping.label)[:100],
+            "source_detail": fit.text("source_detail", detail, LIMITS["source_detail"])
+            or mapping.label[: LIMITS["source_detail"]],
         },
         stage=stage,
         created_at=created_at,
-        external_id=cell(raw, mapping, "external_id")[:200],
+        external_id=external_id,
         company=(
-            account_domain(cell(raw, mapping, "website"), email),
-            cell(raw, mapping, "company")[:200],
-            cell(raw, mapping, "sector"),
+            fit.domain(
+                "website" if website else "email",
+                account_domain(website, email),
+                ACCOUNT["domain"],
+            ),
+            fit.text("company", cell(raw, mapping, "company"), ACCOUNT["name"]),
+            fit.text("sector", cell(raw, mapping, "sector"), ACCOUNT["sector"]),
             country if len(country) == 2 else "",
         ),
     )
+
+
+def _search(first: str, last: str) -> str:
+    """The search key of a name, cut to its column (case folding can lengthen a name)."""
+    return search_key(f"{first} {last}")[:SEARCH].rstrip()
 
 
 def _matches(rows: list[Row], source: str) -> dict[int, Contact]:
@@ -140,26 +179,39 @@ def _matches(rows: list[Row], source: str) -> dict[int, Contact]:
     return found
 
 
-def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None:
+def _firsts(
+    rows: list[Row],
+    existing: dict[int, Contact],
+    mapping: Mapping,
+    report: ImportReport,
+    claims: Claims,
+) -> list[Row]:
+    """The rows that come first in the file with their e-mail, external id and known contact;
+    the later ones are reported as duplicates of the first and not applied."""
+
+    def keys(row: Row) -> list[tuple[str, str]]:
+        contact = existing.get(row.number)
+        return [
+            ("email", email_normalize(row.email)),
+            ("external_id", row.external_id),
+            ("contact", str(contact.pk) if contact is not None else ""),
+        ]
+
+    unique, repeats = claims.firsts(rows, keys)
+    id_column = mapping.columns.get("external_id", "")
+    said = {"email": "e-mail", "external_id": id_column, "contact": "contact"}
+    for row, kind, first in repeats:
+        column = id_column if kind == "external_id" else mapping.columns["email"]
+        reason = f"same {said[kind]} as row {first}: skipped"
+        report.add(Problem(row.number, column, reason, "warning"))
+        report.unchanged += 1
+    return unique
+
+
+def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport, claims: Claims) -> None:
     """Create or update the contacts of one batch, with their accounts and history."""
-    seen: dict[str, Row] = {}
-    unique: list[Row] = []
-    for row in rows:
-        key = email_normalize(row.email)
-        if key in seen:
-            report.add(
-                Problem(
-                    row.number,
-                    mapping.columns["email"],
-                    f"same e-mail as row {seen[key].number}: skipped",
-                    "warning",
-                )
-            )
-            report.unchanged += 1
-            continue
-        seen[key] = row
-        unique.append(row)
-    existing = _matches(unique, mapping.source)
+    existing = _matches(rows, mapping.source)
+    unique = _firsts(rows, existing, mapping, report, claims)
     wanted = {
         (r.company[0] or r.company[1]): r.company
         for r in unique
@@ -187,7 +239,7 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
                         email_normalize(row.email),
                         values["first_name"],
                         values["last_name"],
-                        search_key(f"{values['first_name']} {values['last_name']}"),
+                        _search(values["first_name"], values["last_name"]),
                         values["job_title"],
                         values["phone"],
                         account_id,
@@ -282,7 +334,7 @@ def _update(
         contact.account_id = account_id
         changed = True
     if changed:
-        contact.search_name = search_key(f"{contact.first_name} {contact.last_name}")
+        contact.search_name = _search(contact.first_name, contact.last_name)
     if row.stage != contact.lifecycle_stage and mapping.columns.get("stage"):
         move = lifecycle.rule_for(contact.lifecycle_stage, row.stage)
         if move is None or move.kind not in FORWARD:

@@ -1,11 +1,16 @@
 """Importing deals: linked to their contact by e-mail or by the contact's external id, and to
 the contact's account; each deal moves its contact as a deal made in the app would (open →
-opportunity, won → customer, lost → nurturing), through the lifecycle table's bulk path."""
+opportunity, won → customer, lost → nurturing), through the lifecycle table's bulk path.
+
+Duplicates are judged on the whole file (:mod:`smarketing.imports.claims`): the first row with
+an external id wins (among the rows not rejected); a later row with the same id is reported as
+a duplicate of that row and not applied."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import cast
 
 from django.utils import timezone
 
@@ -15,10 +20,12 @@ from smarketing.contacts.choices import TransitionSource as Source
 from smarketing.contacts.models import Contact, ContactExternalId, Deal, DealExternalId
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
 from smarketing.core.text import email_normalize
+from smarketing.imports.claims import Claims
+from smarketing.imports.fit import Fit, max_digits, max_length
 from smarketing.imports.lookups import Owners, cell, owner_cell
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
-from smarketing.imports.values import ValueProblem, amount_parse, datetime_parse
+from smarketing.imports.values import ValueProblem, amount_parse, datetime_parse, shown
 
 FIELDS = (
     "name",
@@ -31,6 +38,10 @@ FIELDS = (
     "lost_reason",
     "closed_at",
 )
+NAME = max_length(Deal, "name")
+CURRENCY = max_length(Deal, "currency")
+ID = max_length(DealExternalId, "external_id")
+DIGITS = max_digits(Deal, "amount")
 STATUS: dict[str, str] = {
     PipelineStage.CLOSED_WON: DealStatus.WON,
     PipelineStage.CLOSED_LOST: DealStatus.LOST,
@@ -58,15 +69,20 @@ def row_read(
     if not name:
         report.add(Problem(number, columns.get("name", "name"), "no deal name"))
         return None
+    fit = Fit(number, mapping, report)
+    external_id = cell(raw, mapping, "external_id")
+    if not fit.key("external_id", external_id, ID):
+        return None
     try:
-        amount, currency = amount_parse(cell(raw, mapping, "amount") or "0")
+        amount, currency = amount_parse(cell(raw, mapping, "amount") or "0", DIGITS)
     except ValueProblem as exc:
         report.add(Problem(number, columns.get("amount", "amount"), str(exc)))
         return None
     stage_text = cell(raw, mapping, "stage")
     stage = mapping.values.get("stage", {}).get(stage_text, stage_text.lower() or "discovery")
     if stage not in PipelineStage.values:
-        report.add(Problem(number, columns.get("stage", "stage"), f"unknown stage {stage_text!r}"))
+        reason = f"unknown stage {shown(stage_text)}"
+        report.add(Problem(number, columns.get("stage", "stage"), reason))
         return None
     created_at = timezone.now()
     close: date | None = None
@@ -90,16 +106,17 @@ def row_read(
         closed_at = max(closed_at, created_at)
     lost = cell(raw, mapping, "lost_reason").lower()
     owner_id = owner_cell(raw, mapping, owners, number, report)
+    currency = (cell(raw, mapping, "currency") or currency or "EUR").upper()
     return Row(
         number=number,
-        external_id=cell(raw, mapping, "external_id")[:200],
+        external_id=external_id,
         contact_email=cell(raw, mapping, "contact_email"),
         contact_external_id=cell(raw, mapping, "contact_external_id"),
         values={
-            "name": name[:200],
+            "name": fit.text("name", name, NAME),
             "owner_id": owner_id,
             "amount": amount,
-            "currency": (cell(raw, mapping, "currency") or currency or "EUR").upper()[:3],
+            "currency": fit.text("currency", currency, CURRENCY),
             "pipeline_stage": stage,
             "status": status,
             "expected_close": close,
@@ -132,19 +149,11 @@ def _contacts(rows: list[Row], source: str) -> dict[int, Contact]:
     return found
 
 
-def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None:
-    """Create or update the deals of one batch, and move their contacts."""
-    contacts = _contacts(rows, mapping.source)
-    known = dict(
-        DealExternalId.objects.filter(
-            source=mapping.source, external_id__in={r.external_id for r in rows if r.external_id}
-        ).values_list("external_id", "deal_id")
-    )
-    existing = Deal.objects.in_bulk(list(known.values()))
-    new: list[tuple[Row, Deal]] = []
-    changed: list[Deal] = []
-    moves: dict[int, list[tuple[str, datetime, str]]] = {}
-    now = timezone.now()
+def _placed(
+    rows: list[Row], contacts: dict[int, Contact], mapping: Mapping, report: ImportReport
+) -> list[Row]:
+    """The rows whose contact is known and has an account; the others are rejected."""
+    placed = []
     for row in rows:
         contact = contacts.get(row.number)
         if contact is None:
@@ -168,10 +177,37 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
                 )
             )
             continue
+        placed.append(row)
+    return placed
+
+
+def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport, claims: Claims) -> None:
+    """Create or update the deals of one batch, and move their contacts."""
+    contacts = _contacts(rows, mapping.source)
+    unique, repeats = claims.firsts(
+        _placed(rows, contacts, mapping, report), lambda row: [("external_id", row.external_id)]
+    )
+    column = mapping.columns.get("external_id", "")
+    for row, _, first in repeats:
+        reason = f"same {column} as row {first}: skipped"
+        report.add(Problem(row.number, column, reason, "warning"))
+        report.unchanged += 1
+    known = dict(
+        DealExternalId.objects.filter(
+            source=mapping.source, external_id__in={r.external_id for r in unique if r.external_id}
+        ).values_list("external_id", "deal_id")
+    )
+    existing = Deal.objects.in_bulk(list(known.values()))
+    new: list[tuple[Row, Deal]] = []
+    changed: list[Deal] = []
+    moves: dict[int, list[tuple[str, datetime, str]]] = {}
+    now = timezone.now()
+    for row in unique:
+        contact = contacts[row.number]
         deal = existing.get(known.get(row.external_id, -1)) if row.external_id else None
         if deal is None:
             deal = Deal(
-                account_id=contact.account_id,
+                account_id=cast(int, contact.account_id),  # _placed: every contact has one
                 contact=contact,
                 created_at=row.created_at,
                 updated_at=now,
@@ -208,8 +244,7 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport) -> None
             DealExternalId(deal=deal, source=mapping.source, external_id=row.external_id)
             for (row, _), deal in zip(new, created, strict=True)
             if row.external_id
-        ],
-        ignore_conflicts=True,
+        ]
     )
     if changed:
         Deal.objects.bulk_update(changed, [*FIELDS, "updated_at"], batch_size=500)

@@ -4,28 +4,38 @@ Modes: a **dry run** does everything in one transaction and rolls it back, so it
 exactly what the import would do; **all or nothing** does the same but keeps the work only if
 no row was rejected; the default commits batch by batch (a file that is 99 % good imports its
 good rows) and streams, so memory stays flat on a million rows.
+
+Every rule of the database (unique e-mails and ids, lengths, ranges) is checked on the rows
+before they are written, and duplicates are found across the whole file (:mod:`claims`), so
+a batch is never refused. Should the database refuse one all the same, its rows are written
+again one by one and the rows it refuses are rejected (and logged): an import does not stop on
+one row. If it refuses every row of the batch, the fault is not in the rows: the import stops.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from smarketing.core.db import sqlite_checkpoint
 from smarketing.core.errors import DomainError
 from smarketing.imports import accounts, contacts, deals
+from smarketing.imports.claims import Claims
+from smarketing.imports.csvfile import Unreadable
 from smarketing.imports.errors import ImportErrorCode
 from smarketing.imports.lookups import Owners
 from smarketing.imports.mappings import REQUIRED, Mapping
-from smarketing.imports.readers import Table
-from smarketing.imports.report import ImportReport
+from smarketing.imports.readers import Rows, Table
+from smarketing.imports.report import ImportReport, Problem
 
 BATCH = 1000
+logger = logging.getLogger("smarketing.imports")
 KINDS: dict[str, Any] = {"contacts": contacts, "accounts": accounts, "deals": deals}
 Progress = Callable[[ImportReport], None]
 
@@ -60,6 +70,7 @@ def import_run(
     all_or_nothing: bool = False,
     report_path: Path | None = None,
     progress: Progress | None = None,
+    batch_size: int = BATCH,
 ) -> ImportReport:
     """Import ``table`` with ``mapping``; return the report (problems also in ``report_path``)."""
     mapping = mapping_for_table(mapping, table.columns)
@@ -67,19 +78,18 @@ def import_run(
     report = ImportReport(kind=mapping.kind, mapping=mapping.name, dry_run=dry_run)
     if report_path is not None:
         report.open_file(report_path)
-    owners = Owners()
-    rows = table.rows()
+    run = _Run(module, mapping, Owners(), report, Claims(), progress, batch_size)
     try:
         if dry_run or all_or_nothing:
             try:
                 with transaction.atomic():
-                    _batches(rows, module, mapping, owners, report, progress)
+                    run.batches(table.rows())
                     if dry_run or report.rejected:
                         raise _Rollback
             except _Rollback:
                 report.aborted = all_or_nothing and not dry_run and report.rejected > 0
         else:
-            _batches(rows, module, mapping, owners, report, progress)
+            run.batches(table.rows())
     finally:
         report.close()
         table.close()
@@ -87,23 +97,61 @@ def import_run(
     return report
 
 
-def _batches(
-    rows: Any,
-    module: Any,
-    mapping: Mapping,
-    owners: Owners,
-    report: ImportReport,
-    progress: Progress | None,
-) -> None:
-    while chunk := list(islice(rows, BATCH)):
-        report.rows += len(chunk)
-        valid = [
-            row
-            for number, raw in chunk
-            if (row := module.row_read(number, raw, mapping, owners, report)) is not None
-        ]
-        with transaction.atomic():
-            module.batch_write(valid, mapping, report)
-        report.flush()
-        if progress is not None:
-            progress(report)
+class _Run:
+    """One import's batches: read, check, write."""
+
+    def __init__(
+        self,
+        module: Any,
+        mapping: Mapping,
+        owners: Owners,
+        report: ImportReport,
+        claims: Claims,
+        progress: Progress | None,
+        size: int,
+    ) -> None:
+        self.module, self.mapping, self.owners, self.report = module, mapping, owners, report
+        self.claims, self.progress, self.size = claims, progress, size
+
+    def batches(self, rows: Rows) -> None:
+        report = self.report
+        while chunk := list(islice(rows, self.size)):
+            report.rows += len(chunk)
+            valid = []
+            for number, raw in chunk:
+                if isinstance(raw, Unreadable):
+                    report.add(Problem(number, "", raw.reason))
+                elif (
+                    row := self.module.row_read(number, raw, self.mapping, self.owners, report)
+                ) is not None:
+                    valid.append(row)
+            if valid and (error := self._write(valid)) is not None:
+                self._one_by_one(valid, error)
+            report.flush()
+            if self.progress is not None:
+                self.progress(report)
+
+    def _write(self, rows: list[Any]) -> DatabaseError | None:
+        """Write ``rows`` in one transaction; the database's error if it refused them (nothing
+        of them is then written, nor counted)."""
+        mark = self.report.mark()
+        try:
+            with self.claims.attempt(), transaction.atomic():
+                self.module.batch_write(rows, self.mapping, self.report, self.claims)
+        except DatabaseError as exc:
+            self.report.restore(mark)
+            return exc
+        return None
+
+    def _one_by_one(self, rows: list[Any], error: DatabaseError) -> None:
+        """Write the rows of a batch the database refused one by one, and reject the rows it
+        refuses; if it refuses every one, the error is not the rows': it stops the import."""
+        numbers = (rows[0].number, rows[-1].number)
+        logger.warning("import: rows %s to %s refused, tried one by one", *numbers, exc_info=error)
+        refused = [(row, e) for row in rows if (e := self._write([row])) is not None]
+        if len(rows) > 1 and len(refused) == len(rows):
+            raise error
+        for row, exc in refused:
+            logger.warning("import: row %s refused: %s", row.number, exc)
+            reason = f"the database refused this row ({type(exc).__name__}): row skipped"
+            self.report.add(Problem(row.number, "", reason))

@@ -2,11 +2,14 @@
 
 The file is kept in the data folder under ``imports/``. A dry run and the import itself run in
 the worker when the file is large (with progress), at once when it is small. Each step records
-its report; the import's full problem list is a CSV next to the file.
+its report; the import's full problem list is a CSV next to the file. A step that cannot
+finish (a file that cannot be read, or an error of ours) ends as *failed* with the reason, so
+that no page waits for it forever.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from smarketing.core.errors import CommonErrorCode, DomainError
+from smarketing.core.text import whole_number
 from smarketing.imports.engine import import_run, mapping_for_table
 from smarketing.imports.errors import ImportErrorCode
 from smarketing.imports.mappings import KINDS, TARGETS, Mapping, mapping_detect, mapping_from
@@ -27,6 +31,7 @@ from smarketing.users.roles import Capability, ensure_can
 
 INLINE_BYTES = 2_000_000  # smaller files are checked and imported during the request
 MAX_UPLOAD = 200 * 1024 * 1024
+logger = logging.getLogger("smarketing.imports")
 
 
 def folder() -> Path:
@@ -102,9 +107,10 @@ def job_mapping_set(
 
 def job_mapping_load(*, job: ImportJob, saved_id: int | str | None) -> bool:
     """Start the job's mapping from a saved one of its kind; False when there is no such one."""
-    if not saved_id or not str(saved_id).isdigit():
+    pk = whole_number(saved_id)
+    if pk is None:
         return False
-    saved = SavedMapping.objects.filter(pk=int(saved_id), kind=job.kind).first()
+    saved = SavedMapping.objects.filter(pk=pk, kind=job.kind).first()
     if saved is None:
         return False
     job.mapping = saved.data
@@ -118,17 +124,18 @@ def job_in_worker(job: ImportJob) -> bool:
 
 
 def job_step(job_id: int, *, dry_run: bool) -> ImportJob:
-    """Run the dry run or the import of a job, recording progress and the report."""
+    """Run the dry run or the import of a job, recording progress and the report; a step that
+    cannot finish leaves the job failed, with the reason."""
     job = ImportJob.objects.get(pk=job_id)
-    mapping = mapping_from(
-        {k: v for k, v in job.mapping.items() if v not in (None, "")}, origin=job.file_name
-    )
     report_path = Path(job.stored_as).with_suffix(".report.csv")
 
     def progress(_: Any) -> None:
         ImportJob.objects.filter(pk=job.pk).update(progress=table.done())
 
     try:
+        mapping = mapping_from(
+            {k: v for k, v in job.mapping.items() if v not in (None, "")}, origin=job.file_name
+        )
         with table_open(Path(job.stored_as)) as table:
             report = import_run(
                 table=table,
@@ -139,15 +146,35 @@ def job_step(job_id: int, *, dry_run: bool) -> ImportJob:
                 progress=progress,
             )
     except DomainError as exc:
-        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=exc.message)
-        job.refresh_from_db()
-        return job
+        return _failed(job, exc.message)
+    except Exception as exc:  # an error of ours: the job must not wait for ever
+        logger.exception("import job %s failed", job.pk)
+        step = "dry run" if dry_run else "import"
+        kept = (
+            "nothing was written"
+            if dry_run or job.all_or_nothing
+            else "the rows before it may be imported (importing the file again finds them)"
+        )
+        return _failed(
+            job,
+            f"The {step} stopped on an unexpected error ({type(exc).__name__}): {kept}. "
+            "The details are in the server's log.",
+        )
     fields = {"progress": 1.0, "finished_at": timezone.now()}
     if dry_run:
         fields.update(status=JobStatus.CHECKED, dry_run=report.as_dict())
     else:
         fields.update(status=JobStatus.DONE, result=report.as_dict())
     ImportJob.objects.filter(pk=job.pk).update(**fields)
+    job.refresh_from_db()
+    return job
+
+
+def _failed(job: ImportJob, reason: str) -> ImportJob:
+    """Record that the job's step could not finish, and why."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED, error=reason, finished_at=timezone.now()
+    )
     job.refresh_from_db()
     return job
 

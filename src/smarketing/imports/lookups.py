@@ -9,6 +9,7 @@ from smarketing.contacts.services.accounts import domain_normalize
 from smarketing.core.text import FREE_MAIL_DOMAINS
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
+from smarketing.imports.values import shown
 from smarketing.users.models import User
 
 
@@ -82,7 +83,7 @@ def owner_cell(
             Problem(
                 number,
                 mapping.columns["owner"],
-                f"no user is {text!r}: imported without an owner",
+                f"no user is {shown(text)}: imported without an owner",
                 "warning",
             )
         )

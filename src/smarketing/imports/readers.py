@@ -1,34 +1,25 @@
 """Reading CSV and XLSX files row by row, whatever their encoding and delimiter.
 
-CSV: UTF-8 (with or without a byte-order mark), else Windows-1252 (a superset of Latin-1);
-the delimiter is the most frequent of ``,`` ``;`` and tab in the header line; quoted fields may
-hold delimiters and newlines. XLSX: the first sheet, read in streaming mode. Rows are numbered
-as a spreadsheet shows them (the header is row 1), so an error report points at the right line.
+CSV: see :mod:`smarketing.imports.csvfile` (encoding decided on the whole file, delimiter
+guessed, rows that break the format reported and skipped). XLSX: the first sheet, read in
+streaming mode. Rows are numbered as a spreadsheet shows them (the header is row 1), so an
+error report points at the right line.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from smarketing.core.errors import DomainError
-from smarketing.imports.errors import ImportErrorCode
+from smarketing.imports.csvfile import FileError, Unreadable, csv_open
 
-SAMPLE = 64 * 1024
-csv.field_size_limit(1_000_000)
-
-
-class FileError(DomainError):
-    """The file cannot be read as a table."""
-
-    code = ImportErrorCode.UNREADABLE_FILE
+__all__ = ["FileError", "Table", "Unreadable", "table_open"]
+NAME_LIMIT = 200  # characters in a column's name
+Rows = Iterator[tuple[int, dict[str, str] | Unreadable]]
 
 
 @dataclass
@@ -38,7 +29,7 @@ class Table:
     columns: list[str]
     encoding: str
     delimiter: str
-    _rows: Iterator[tuple[int, dict[str, str]]]
+    _rows: Rows
     _done: Callable[[], float] = lambda: 0.0
     _close: Callable[[], None] = lambda: None
 
@@ -46,8 +37,9 @@ class Table:
         """How much of the file was read, from 0 to 1 (for progress bars)."""
         return min(1.0, self._done())
 
-    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
-        """(row number, {column: text}) for every non-empty row after the header."""
+    def rows(self) -> Rows:
+        """(row number, {column: text}) for every non-empty row after the header, or (row
+        number, :class:`Unreadable`) for a row the reader had to skip."""
         return self._rows
 
     def close(self) -> None:
@@ -59,23 +51,6 @@ class Table:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _encoding(sample: bytes) -> str:
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    cut = sample.rfind(b"\n") if len(sample) == SAMPLE else len(sample)
-    try:
-        sample[: cut if cut > 0 else len(sample)].decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
-
-
-def _delimiter(header: str) -> str:
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def _text(value: str) -> str:
@@ -92,41 +67,35 @@ def _clean(columns: list[str]) -> list[str]:
         raise FileError("The first row holds no column names.")
     seen: set[str] = set()
     for name in names:
+        if len(name) > NAME_LIMIT:
+            raise FileError(
+                f"A column name holds more than {NAME_LIMIT} characters: is the first row a header?"
+            )
         if name and name in seen:
             raise FileError(f"The column {name!r} appears twice in the header.")
         seen.add(name)
     return names
 
 
-def _csv(stream: IO[bytes]) -> Table:
+def _csv(path: Path) -> Table:
+    stream = path.open("rb")
     try:
-        return _csv_table(stream)
+        table = csv_open(stream)
     except BaseException:
         stream.close()
         raise
-
-
-def _csv_table(stream: IO[bytes]) -> Table:
-    sample = stream.read(SAMPLE)
-    stream.seek(0)
-    if b"\x00" in sample:
-        raise FileError("This is not a text file: save it as CSV (UTF-8) or XLSX.")
-    encoding = _encoding(sample)
-    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
-    first = sample.decode(encoding if encoding != "utf-8-sig" else "utf-8-sig", errors="replace")
-    delimiter = _delimiter(first.splitlines()[0] if first else "")
-    reader = csv.reader(text, delimiter=delimiter)
     try:
-        columns = _clean(next(reader))
-    except StopIteration as exc:
-        raise FileError("The file is empty.") from exc
+        columns = _clean(table.header)
+    except FileError:
+        table.close()
+        raise
+    width = len(table.header)
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        number = 1
+    def rows() -> Rows:
         try:
-            for values in reader:
-                number += 1
-                if not any(v.strip() for v in values):
+            for number, values in table.rows(width):
+                if isinstance(values, Unreadable):
+                    yield number, values
                     continue
                 yield (
                     number,
@@ -137,14 +106,14 @@ def _csv_table(stream: IO[bytes]) -> Table:
                     },
                 )
         finally:
-            text.close()
+            table.close()
 
     size = max(1, os.fstat(stream.fileno()).st_size)
 
     def done() -> float:
         return 1.0 if stream.closed else stream.tell() / size
 
-    return Table(columns, encoding, delimiter, rows(), done, text.close)
+    return Table(columns, table.encoding, table.delimiter, rows(), done, table.close)
 
 
 def _cell(value: Any) -> str:
@@ -209,4 +178,4 @@ def table_open(path: Path) -> Table:
         raise FileError(f"Cannot read {path}: {exc.strerror}.") from exc
     if head.startswith(b"PK\x03\x04"):
         return _xlsx(path)
-    return _csv(path.open("rb"))
+    return _csv(path)

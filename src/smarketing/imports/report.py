@@ -8,6 +8,15 @@ from pathlib import Path
 from typing import IO, Any
 
 KEEP = 1000  # problems kept in memory for display; the report file has them all
+COUNTS = (
+    "created",
+    "updated",
+    "unchanged",
+    "rejected",
+    "warnings",
+    "accounts_created",
+    "history_rows",
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,16 @@ class ImportReport:
         else:
             self.warnings += 1
         self._pending.append(problem)
+
+    def mark(self) -> tuple[int, ...]:
+        """The counts and the problems not listed yet, to go back to with :meth:`restore`."""
+        return (*(getattr(self, name) for name in COUNTS), len(self._pending))
+
+    def restore(self, mark: tuple[int, ...]) -> None:
+        """Forget what was counted and added since ``mark`` (a batch the database refused)."""
+        for name, value in zip(COUNTS, mark, strict=False):
+            setattr(self, name, value)
+        del self._pending[mark[-1] :]
 
     def flush(self) -> None:
         """List the batch's problems in row order (the display keeps the first ones)."""

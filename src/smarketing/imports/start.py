@@ -10,7 +10,11 @@ from smarketing.imports.models import ImportJob, JobStatus
 from smarketing.imports.tasks import import_step_task
 from smarketing.jobs.durable import job_enqueue
 
-ALLOWED = {True: {JobStatus.MAPPING, JobStatus.CHECKED}, False: {JobStatus.CHECKED}}
+# a failed step can be tried again from a dry run (its page shows the columns again)
+ALLOWED = {
+    True: {JobStatus.MAPPING, JobStatus.CHECKED, JobStatus.FAILED},
+    False: {JobStatus.CHECKED},
+}
 
 
 def job_start(*, job: ImportJob, dry_run: bool, all_or_nothing: bool = False) -> ImportJob:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 
 DATE_FORMATS = (
     "%Y-%m-%d",
@@ -20,6 +20,13 @@ DATE_FORMATS = (
     "%m/%d/%Y %H:%M",
 )
 CURRENCY_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "CHF": "CHF"}
+YEARS = range(1900, 2200)  # the dates a CRM file can mean (others are typing errors)
+SHOWN = 60  # characters of a cell quoted in a problem's reason
+
+
+def shown(text: str) -> str:
+    """``text`` quoted for a problem's reason, cut when long (a cell may hold a megabyte)."""
+    return repr(text) if len(text) <= SHOWN else f"{text[:SHOWN]!r}…"
 
 
 class ValueProblem(ValueError):
@@ -39,8 +46,17 @@ def datetime_parse(text: str, formats: tuple[str, ...] = ()) -> datetime:
             except ValueError:
                 continue
         else:
-            raise ValueProblem(f"{text!r} is not a date (e.g. 2026-11-24 or 24/11/2026)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            raise ValueProblem(
+                f"{shown(text)} is not a date (e.g. 2026-11-24 or 24/11/2026)"
+            ) from None
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        year = parsed.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if year not in YEARS:
+        raise ValueProblem(f"{shown(text)}: a date from {YEARS[0]} to {YEARS[-1]} is expected")
+    return parsed
 
 
 def date_parse(text: str, formats: tuple[str, ...] = ()) -> date:
@@ -48,8 +64,9 @@ def date_parse(text: str, formats: tuple[str, ...] = ()) -> date:
     return datetime_parse(text, formats).date()
 
 
-def amount_parse(text: str) -> tuple[Decimal, str]:
-    """(amount, currency code or '') from ``$22,700.00``, ``1 234,50 €``, ``342.09K``..."""
+def amount_parse(text: str, digits: int = 12) -> tuple[Decimal, str]:
+    """(amount, currency code or '') from ``$22,700.00``, ``1 234,50 €``, ``342.09K``...,
+    with at most ``digits`` digits before the decimal point (what the column holds)."""
     value = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
     currency = ""
     for sign, code in CURRENCY_SIGNS.items():
@@ -66,11 +83,17 @@ def amount_parse(text: str) -> tuple[Decimal, str]:
         value = value.replace(",", "")  # 22,700.00
     try:
         amount = Decimal(value) * scale
-    except InvalidOperation:
-        raise ValueProblem(f"{text!r} is not an amount") from None
+    except DecimalException:
+        raise ValueProblem(f"{shown(text)} is not an amount") from None
+    if not amount.is_finite():
+        raise ValueProblem(f"{shown(text)} is not an amount")
     if amount < 0:
-        raise ValueProblem(f"{text!r}: an amount cannot be negative")
-    return amount.quantize(Decimal("0.01")), currency
+        raise ValueProblem(f"{shown(text)}: an amount cannot be negative")
+    if amount.adjusted() < digits:
+        amount = amount.quantize(Decimal("0.01")) if amount else Decimal("0.00")
+    if amount.adjusted() >= digits:  # also 999.999 rounded up to 1000.00
+        raise ValueProblem(f"{shown(text)}: an amount has at most {digits} digits before the point")
+    return amount, currency
 
 
 def full_name_split(text: str) -> tuple[str, str]:
