@@ -78,6 +78,7 @@ consumer_register(
     handle=handoffs_route_facts,
     batch=BATCH,
     description="hands each new MQL to a salesperson or the team's queue",
+    idempotent=True,  # a contact handed over since it became MQL is not routed again
 )
 
 

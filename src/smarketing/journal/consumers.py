@@ -44,6 +44,9 @@ class Consumer:
     handle: Handler
     batch: int = DEFAULT_BATCH
     description: str = ""
+    # an idempotent handler (one that may see a fact twice: routing skips a contact already
+    # handed over) also reads its own transaction's facts while an older transaction is open
+    idempotent: bool = False
 
 
 CONSUMERS: dict[str, Consumer] = {}
@@ -56,10 +59,16 @@ def consumer_register(
     handle: Handler,
     batch: int = DEFAULT_BATCH,
     description: str = "",
+    idempotent: bool = False,
 ) -> Consumer:
     """Declare a consumer (from the app's ``tasks.py``, which the worker imports)."""
     registered = Consumer(
-        name=name, kinds=frozenset(kinds), handle=handle, batch=batch, description=description
+        name=name,
+        kinds=frozenset(kinds),
+        handle=handle,
+        batch=batch,
+        description=description,
+        idempotent=idempotent,
     )
     CONSUMERS[name] = registered
     return registered
@@ -84,20 +93,45 @@ HORIZON = (
 OWN = "COALESCE(pg_current_xact_id_if_assigned()::text::bigint, 0)"
 
 
-def _committed(rows: QuerySet[Fact]) -> QuerySet[Fact]:
-    """Only facts whose transaction, and every older one, committed (PostgreSQL) — or facts of
-    the reading transaction itself when no older one is still running (a service that writes
-    facts and consumes them in one transaction sees its own, as on SQLite)."""
+@dataclass(frozen=True)
+class Horizon:
+    """What a consumer may read now: facts of transactions below ``below`` (PostgreSQL; None on
+    SQLite: everything committed), and its own transaction's id (0: none yet)."""
+
+    below: int | None
+    own: int
+
+    def safe(self, fact: Fact) -> bool:
+        """Whether the position may move past ``fact`` (no earlier fact can still commit)."""
+        return self.below is None or fact.txid < self.below or fact.txid == self.own <= self.below
+
+
+def horizon() -> Horizon:
+    """The reading transaction's horizon (read once per batch)."""
     if connection.vendor != "postgresql":
-        return rows
-    condition = f"(txid < {HORIZON} OR (txid = {OWN} AND {OWN} <= {HORIZON}))"
-    return rows.extra(where=[condition])  # noqa: S610 - constant expressions, no input
+        return Horizon(below=None, own=0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {HORIZON}, {OWN}".replace("%%", "%"))
+        below, own = cursor.fetchone()
+    return Horizon(below=int(below), own=int(own))
 
 
-def pending(consumer: Consumer, position: ConsumerPosition) -> QuerySet[Fact]:
-    """The facts ``consumer`` has not consumed yet, in the order it consumes them."""
+def pending(
+    consumer: Consumer, position: ConsumerPosition, seen: Horizon | None = None
+) -> QuerySet[Fact]:
+    """The facts ``consumer`` may read now and has not consumed yet, in the order it consumes
+    them: those of transactions that, with every older one, committed — and its own
+    transaction's facts, when no older transaction is open or the consumer is idempotent (a
+    service that writes facts and consumes them in one transaction sees its own, as on
+    SQLite)."""
     rows = Fact.objects.filter(_after(position.txid, position.fact_id), kind__in=consumer.kinds)
-    return _committed(rows).order_by("txid", "id")
+    seen = seen or horizon()
+    if seen.below is not None:
+        mine = Q(txid=seen.own) if (consumer.idempotent or seen.own <= seen.below) else Q()
+        rows = (
+            rows.filter(Q(txid__lt=seen.below) | mine) if mine else rows.filter(txid__lt=seen.below)
+        )
+    return rows.order_by("txid", "id")
 
 
 def consume(name: str, *, limit: int | None = None, handle: Handler | None = None) -> int:
@@ -116,15 +150,19 @@ def _consume(consumer: Consumer, limit: int, handle: Handler) -> int:
     with transaction.atomic():
         ConsumerPosition.objects.get_or_create(name=name)
         position = ConsumerPosition.objects.select_for_update().get(name=name)
-        batch = list(pending(consumer, position)[:limit])
+        seen = horizon()
+        batch = list(pending(consumer, position, seen)[:limit])
         if not batch:
             return 0
         handle(batch)
-        last = batch[-1]
+        safe = [fact for fact in batch if seen.safe(fact)]
+        if not safe:  # only its own facts, ahead of an open older transaction: they are read
+            return 0  # again once it ended (the handler is idempotent); the position stays
+        last = safe[-1]
         ConsumerPosition.objects.filter(pk=position.pk).update(
             txid=last.txid,
             fact_id=last.id,
-            consumed=position.consumed + len(batch),
+            consumed=position.consumed + len(safe),
             updated_at=timezone.now(),
         )
     return len(batch)
