@@ -46,7 +46,7 @@ def _qualified(email: str, before: Sequence[datetime] = ()) -> None:
 
 def _consume() -> None:
     while scoring_consume(now=NOW):
-        pass
+        continue  # until every event is scored
 
 
 def _details(notification: Notification) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -28,7 +29,7 @@ def _payloads(kind: str) -> list[tuple[int, dict]]:
 
 
 class Rollback(Exception):
-    pass
+    """Raised to undo a transaction on purpose."""
 
 
 def test_routing_answers_and_reassignments_are_facts(world) -> None:
@@ -46,12 +47,9 @@ def test_routing_answers_and_reassignments_are_facts(world) -> None:
         (zoe.pk, {"assignee_id": None, "team_id": team, "queued": True}),
     ]
     # a rolled back answer writes no fact
-    try:
-        with transaction.atomic():
-            handoff_accept(actor=world["lea"], handoff=anne, now=NOW)
-            raise Rollback
-    except Rollback:
-        pass
+    with contextlib.suppress(Rollback), transaction.atomic():
+        handoff_accept(actor=world["lea"], handoff=anne, now=NOW)
+        raise Rollback
     assert _payloads("handoff_answered") == []
     anne.refresh_from_db()
     handoff_accept(actor=world["lea"], handoff=anne, now=NOW)
