@@ -72,6 +72,14 @@ class PipelineStage(models.TextChoices):
     CLOSED_LOST = "closed_lost", _("Closed lost")
 
 
+class DealType(models.TextChoices):
+    """What a deal sells: a first purchase, its renewal, or more to a customer."""
+
+    NEW = "new", _("New business")
+    RENEWAL = "renewal", _("Renewal")
+    UPSELL = "upsell", _("Upsell")
+
+
 class LostReason(models.TextChoices):
     """Why a deal was lost."""
 

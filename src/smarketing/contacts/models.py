@@ -13,6 +13,7 @@ from smarketing.contacts.choices import (
     ConsentState,
     ContactSource,
     DealStatus,
+    DealType,
     LifecycleStage,
     LostReason,
     PipelineStage,
@@ -63,9 +64,9 @@ class Account(models.Model):
 class Contact(models.Model):
     """A person known to the company: a subscriber, a lead, a customer…"""
 
-    email = models.CharField(_("email"), max_length=254)
-    email_normalized = models.CharField(
-        _("normalised email"), max_length=254, unique=True, editable=False
+    email = models.CharField(_("email"), max_length=254, blank=True, default="")
+    email_normalized = models.CharField(  # NULL: no e-mail (a contact known by an id only)
+        _("normalised email"), max_length=254, unique=True, null=True, editable=False
     )
     first_name = models.CharField(_("first name"), max_length=100, blank=True, default="")
     last_name = models.CharField(_("last name"), max_length=100, blank=True, default="")
@@ -130,12 +131,34 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         full = f"{self.first_name} {self.last_name}".strip()
-        return f"{full} <{self.email}>" if full else self.email
+        if full and self.email:
+            return f"{full} <{self.email}>"
+        return full or self.email or f"#{self.pk}"
 
     @property
     def full_name(self) -> str:
-        """First and last name, or the email when both are empty."""
-        return f"{self.first_name} {self.last_name}".strip() or self.email
+        """First and last name, or the email when both are empty (or the contact's number)."""
+        return f"{self.first_name} {self.last_name}".strip() or self.email or f"#{self.pk}"
+
+
+class AccountExternalId(models.Model):
+    """The id an account has in another system (a CRM export's company or account id)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="external_ids")
+    source = models.CharField(_("source system"), max_length=50)
+    external_id = models.CharField(_("external id"), max_length=200)
+
+    class Meta:
+        verbose_name = _("account external id")
+        verbose_name_plural = _("account external ids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="account_external_id_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
 
 
 class ContactExternalId(models.Model):
@@ -195,6 +218,9 @@ class Deal(models.Model):
         choices=DealStatus.choices,
         default=DealStatus.OPEN,
         editable=False,
+    )
+    deal_type = models.CharField(
+        _("type"), max_length=8, choices=DealType.choices, default=DealType.NEW
     )
     expected_close = models.DateField(_("expected close"), null=True, blank=True)
     lost_reason = models.CharField(

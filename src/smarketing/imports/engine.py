@@ -36,6 +36,8 @@ from smarketing.imports.report import ImportReport, Problem
 
 BATCH = 1000
 logger = logging.getLogger("smarketing.imports")
+# what ties a deal to the record: its contact, else its account
+DEAL_KEYS = ("contact_email", "contact_external_id", "account_external_id", "account_name")
 KINDS: dict[str, Any] = {"contacts": contacts, "accounts": accounts, "deals": deals}
 Progress = Callable[[ImportReport], None]
 
@@ -45,7 +47,9 @@ def mapping_for_table(mapping: Mapping, columns: list[str]) -> Mapping:
     required field's column is missing."""
     present = {t: c for t, c in mapping.columns.items() if c in columns}
     needed = list(REQUIRED[mapping.kind])
-    if mapping.kind == "deals" and not {"contact_email", "contact_external_id"} & set(present):
+    if mapping.kind == "contacts" and "external_id" in present:
+        needed.remove("email")  # a contact known by its id needs no e-mail
+    if mapping.kind == "deals" and not set(DEAL_KEYS) & set(present):
         needed.append("contact_email")
     for target in needed:
         if target not in present:

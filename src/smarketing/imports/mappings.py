@@ -19,6 +19,17 @@ from smarketing.imports.errors import ImportErrorCode
 
 FOLDER = Path(__file__).parent / "mappings"
 KINDS = ("contacts", "accounts", "deals")
+# the day a contact entered each stage (HubSpot's "Became a … Date", a converted date…)
+STAGE_DATES = (
+    "lead_at",
+    "mql_at",
+    "sal_at",
+    "sql_at",
+    "opportunity_at",
+    "customer_at",
+    "nurturing_at",
+    "disqualified_at",
+)
 TARGETS: dict[str, tuple[str, ...]] = {
     "contacts": (
         "external_id",
@@ -38,6 +49,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "stage",
         "consent",
         "created_at",
+        "account_external_id",
+        *STAGE_DATES,
     ),
     "accounts": (
         "name",
@@ -47,6 +60,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "country",
         "annual_revenue",
         "owner",
+        "external_id",
+        "employees",
     ),
     "deals": (
         "external_id",
@@ -60,6 +75,11 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "expected_close",
         "created_at",
         "lost_reason",
+        "account_external_id",
+        "account_name",
+        "closed_at",
+        "deal_type",
+        "lost_detail",
     ),
 }
 REQUIRED = {"contacts": ("email",), "accounts": ("name",), "deals": ("name", "amount")}
@@ -127,8 +147,8 @@ def mapping_from(data: Any, *, origin: str) -> Mapping:
             field="columns",
         )
     missing = [t for t in REQUIRED[kind] if t not in columns] if kind != "deals" else []
-    if kind == "contacts" and "email" not in columns:
-        missing = ["email"]
+    if kind == "contacts" and "external_id" in columns:
+        missing = []  # a contact known by its id needs no e-mail
     if missing:
         raise MappingError(f"{origin}: the {missing[0]} field needs a column.", field="columns")
     values = data.get("values") or {}
