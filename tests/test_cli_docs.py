@@ -108,6 +108,8 @@ def test_the_reference_covers_every_command_and_subcommand() -> None:
         "smarketing import",
         "smarketing export",
         "smarketing consumers",
+        "smarketing handoffs",
+        "smarketing handoffs route-imported",
     ]
     # and the reference holds each one's help under its own heading
     text = reference()

@@ -191,7 +191,9 @@ def _accepted(report, rows: list[dict[str, str]]) -> list[dict[str, str]]:
     refused = {p.row for p in report.problems if p.severity == "rejected"}
     refused |= {p.row for p in report.problems if p.reason.endswith(": skipped")}
     return [
-        row for number, row in enumerate(rows, start=2) if number not in refused and not _blank(row)
+        {**row, "_row": str(number)}
+        for number, row in enumerate(rows, start=2)
+        if number not in refused and not _blank(row)
     ]
 
 
@@ -226,7 +228,9 @@ def _deals_stored(rows: list[dict[str, str]]) -> None:
         if external:
             assert DealExternalId.objects.filter(source="fuzz", external_id=external).exists()
         else:
-            assert Deal.objects.filter(name=_cell(row["Deal"])[:200]).exists()
+            # a deal without a name is named after the mapping and its row
+            name = _cell(row["Deal"])[:200] or f"{DEALS.label}, row {row['_row']}"
+            assert Deal.objects.filter(name=name).exists()
 
 
 def _check(path: Path, mapping: Mapping, rows: list[dict[str, str]], batch: int, stored) -> None:

@@ -51,11 +51,11 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _import(kind: str, name: str):
+def _import(kind: str, name: str, report_path: Path | None = None):
     table = table_open(ZOHO / name)
     mapping = mapping_detect(table.columns, kind)
     assert mapping is not None
-    return mapping.name, import_run(table=table, mapping=mapping)
+    return mapping.name, import_run(table=table, mapping=mapping, report_path=report_path)
 
 
 def _final_stage(lead_status: str, forecast: str | None) -> str:
@@ -73,7 +73,7 @@ def _final_stage(lead_status: str, forecast: str | None) -> str:
     return stage
 
 
-def test_leads_and_potentials_import_as_the_files_say(make_user) -> None:
+def test_leads_and_potentials_import_as_the_files_say(make_user, tmp_path) -> None:
     for name in OWNERS:
         first, _, last = name.partition(" ")
         make_user("sales_rep", first_name=first, last_name=last, username=name.replace(" ", "."))
@@ -90,7 +90,7 @@ def test_leads_and_potentials_import_as_the_files_say(make_user) -> None:
     assert (report.rows, report.created, report.rejected) == (len(leads), len(emails), 0)
     assert report.accounts_created == len(domains)
     assert report.warnings == sum(unmapped.values())
-    name, deals = _import("deals", "Potentials.csv")
+    name, deals = _import("deals", "Potentials.csv", tmp_path / "problems.csv")
     assert name == "zoho-potentials"
     assert (deals.rows, deals.created, deals.rejected) == (len(potentials), len(linked), 0)
     # then the record holds exactly that
@@ -112,6 +112,23 @@ def test_leads_and_potentials_import_as_the_files_say(make_user) -> None:
         for r in leads
     )
     assert Counter(Contact.objects.values_list("lifecycle_stage", flat=True)) == expected
+    # every contact with a won deal is a customer; those the file had in nurturing or
+    # disqualified are listed as contradictions, once each
+    won_leads = {p["LEADID"] for p in linked if p["Forecast Type"] == "Won"}
+    assert set(
+        Contact.objects.filter(deals__status="won").values_list("lifecycle_stage", flat=True)
+    ) == {"customer"}
+    contradicting = {
+        r["LEADID"]
+        for r in leads
+        if r["LEADID"] in won_leads and STATUS[r["Lead Status"]] in {"nurturing", "disqualified"}
+    }
+    assert deals.contradictions == len(contradicting) > 0
+    with (tmp_path / "problems.csv").open(encoding="utf-8", newline="") as handle:
+        listed = [
+            row for row in csv.DictReader(handle) if row["reason"].startswith("contradiction: ")
+        ]
+    assert len(listed) == len(contradicting)
     assert StageTransition.objects.filter(from_stage="").count() == len(emails)
     # and importing the same files again changes nothing
     history = StageTransition.objects.count()

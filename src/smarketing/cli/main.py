@@ -26,6 +26,7 @@ SUBCOMMANDS = (
     "import",
     "export",
     "consumers",
+    "handoffs",
 )
 MODULES = {"import": "importer"}  # ``import`` is a Python keyword
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl+C during a one-off command

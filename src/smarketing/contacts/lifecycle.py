@@ -27,6 +27,7 @@ class MoveKind(StrEnum):
     REENTRY = "reentry"
     DISQUALIFY = "disqualify"
     REINSTATE = "reinstate"
+    WON_DEAL = "won_deal"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Move:
 
     kind: MoveKind
     manager_only: bool = False
+    deal_only: bool = False  # only a won deal makes this move (imported history)
 
     @property
     def is_skip(self) -> bool:
@@ -60,6 +62,10 @@ def rule_for(from_stage: str, to_stage: str) -> Move | None:
         if gap > 1:
             return Move(MoveKind.SKIP)
         return None
+    if source in {S.NURTURING, S.DISQUALIFIED} and target == S.CUSTOMER:
+        # a company that paid is a customer, whatever the record said before: only a won
+        # deal (of imported history: the app refuses a deal for such a contact) moves it
+        return Move(MoveKind.WON_DEAL, deal_only=True)
     if target == S.NURTURING:
         return Move(MoveKind.RECYCLE) if source in RECYCLABLE else None
     if target == S.DISQUALIFIED:
@@ -73,16 +79,24 @@ def rule_for(from_stage: str, to_stage: str) -> Move | None:
 
 def allowed_targets(from_stage: str) -> list[S]:
     """Return every stage the table allows from ``from_stage``, in funnel order."""
-    return [target for target in S if rule_for(from_stage, target) is not None]
+    return [
+        target
+        for target in S
+        if (move := rule_for(from_stage, target)) is not None and not move.deal_only
+    ]
 
 
-def check_move(from_stage: str, to_stage: str, *, actor_is_manager: bool) -> Move:
+def check_move(
+    from_stage: str, to_stage: str, *, actor_is_manager: bool, by_won_deal: bool = False
+) -> Move:
     """Return the move allowed for ``from_stage`` → ``to_stage`` or raise :class:`StageChangeError`.
 
     ``actor_is_manager`` is False for the system (imports, rules) and for non-manager roles.
     The single-contact service and every bulk path call this, so the rules exist once.
     """
     move = rule_for(from_stage, to_stage)
+    if move is not None and move.deal_only and not by_won_deal:
+        move = None
     if move is None:
         if from_stage == to_stage:
             raise StageChangeError(

@@ -65,7 +65,8 @@ class Contact(models.Model):
     """A person known to the company: a subscriber, a lead, a customer…"""
 
     email = models.CharField(_("email"), max_length=254, blank=True, default="")
-    email_normalized = models.CharField(  # NULL: no e-mail (a contact known by an id only)
+    # NULL, not "": a contact known by an id only has no e-mail, and unique allows many NULLs
+    email_normalized = models.CharField(  # noqa: DJ001
         _("normalised email"), max_length=254, unique=True, null=True, editable=False
     )
     first_name = models.CharField(_("first name"), max_length=100, blank=True, default="")
@@ -141,52 +142,17 @@ class Contact(models.Model):
         return f"{self.first_name} {self.last_name}".strip() or self.email or f"#{self.pk}"
 
 
-class AccountExternalId(models.Model):
-    """The id an account has in another system (a CRM export's company or account id)."""
-
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="external_ids")
-    source = models.CharField(_("source system"), max_length=50)
-    external_id = models.CharField(_("external id"), max_length=200)
-
-    class Meta:
-        verbose_name = _("account external id")
-        verbose_name_plural = _("account external ids")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"], name="account_external_id_unique"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.external_id}"
-
-
-class ContactExternalId(models.Model):
-    """The id a contact has in another system (a CRM export, a form tool…)."""
-
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="external_ids")
-    source = models.CharField(_("source system"), max_length=50)
-    external_id = models.CharField(_("external id"), max_length=200)
-
-    class Meta:
-        verbose_name = _("external id")
-        verbose_name_plural = _("external ids")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"], name="contact_external_id_unique"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.external_id}"
-
-
 class Deal(models.Model):
     """A sales opportunity with an amount, worked until won or lost."""
 
     name = models.CharField(_("name"), max_length=200)
     account = models.ForeignKey(
-        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="deals"
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="deals",
+        null=True,  # an imported deal whose company the source system did not know yet
+        blank=True,
     )
     contact = models.ForeignKey(
         Contact,
@@ -220,7 +186,11 @@ class Deal(models.Model):
         editable=False,
     )
     deal_type = models.CharField(
-        _("type"), max_length=8, choices=DealType.choices, default=DealType.NEW
+        _("type"),
+        max_length=8,
+        choices=DealType.choices,
+        default=DealType.NEW,
+        db_default=DealType.NEW,  # raw inserts (demo, imports) need not name it
     )
     expected_close = models.DateField(_("expected close"), null=True, blank=True)
     lost_reason = models.CharField(
@@ -246,26 +216,6 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.amount} {self.currency})"
-
-
-class DealExternalId(models.Model):
-    """The id a deal has in another system (a CRM it was imported from)."""
-
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="external_ids")
-    source = models.CharField(_("source system"), max_length=50)
-    external_id = models.CharField(_("external id"), max_length=200)
-
-    class Meta:
-        verbose_name = _("deal external id")
-        verbose_name_plural = _("deal external ids")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"], name="deal_external_id_unique"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.external_id}"
 
 
 class Activity(models.Model):
@@ -397,3 +347,8 @@ class ProfileChange(models.Model):
 
 # the model lives in its own module; imported here so that Django finds it
 from smarketing.contacts.consent_records import ConsentConfirmation  # noqa: E402, F401
+from smarketing.contacts.external_ids import (  # noqa: E402, F401
+    AccountExternalId,
+    ContactExternalId,
+    DealExternalId,
+)

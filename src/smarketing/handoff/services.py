@@ -34,7 +34,7 @@ from smarketing.handoff.models import Handoff, HandoffStep
 from smarketing.handoff.reps import lead_of, reps_now
 from smarketing.handoff.routing import route
 from smarketing.handoff.selectors import mqls_waiting, teams_all
-from smarketing.journal.choices import FactKind
+from smarketing.journal.choices import FactKind, FactSource
 from smarketing.journal.consumers import ConsumerWaiting, consume, consumer_register
 from smarketing.journal.models import Fact
 from smarketing.scoring.selectors import scores_under
@@ -88,7 +88,13 @@ def _route(facts: list[Fact], when: datetime) -> int:
     if version is None or routing is None:
         raise ConsumerWaiting("no active agreement routes MQLs")
     sla = version.agreement.sla
-    wanted = {fact.contact_id for fact in facts if fact.contact_id is not None}
+    # imported history is history: a contact that was an MQL in another tool is not handed to
+    # sales now (hand-offs start at go-live; ``smarketing handoffs route-imported`` asks)
+    wanted = {
+        fact.contact_id
+        for fact in facts
+        if fact.contact_id is not None and fact.source != FactSource.IMPORT
+    }
     # still at MQL and not handed over since: a contact that moved on meanwhile is not routed
     contacts = list(
         mqls_waiting()

@@ -12,7 +12,7 @@ later row with the same one is reported as a duplicate of that row and not appli
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from smarketing.contacts import lifecycle
 from smarketing.contacts.choices import ConsentState, ContactSource, LifecycleStage
-from smarketing.contacts.choices import TransitionSource as Source
 from smarketing.contacts.judged import contact_judged
 from smarketing.contacts.models import Account, Contact, ContactExternalId
 from smarketing.contacts.services import (
@@ -32,12 +31,27 @@ from smarketing.contacts.services.contacts import ROW_COLUMNS, email_clean
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
+from smarketing.imports import dates
+from smarketing.imports.choices import (
+    COUNTRY_CODES,
+    choice_value,
+    country_code,
+    values_unused_report,
+)
 from smarketing.imports.claims import Claims
 from smarketing.imports.fit import Fit, max_length
+from smarketing.imports.history import (
+    Mark,
+    contacts_retell,
+    known_marks,
+    row_marks,
+    story_tell,
+)
+from smarketing.imports.keys import account_ids, first_id
 from smarketing.imports.lookups import Owners, account_domain, accounts_for, cell, owner_cell
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
-from smarketing.imports.values import ValueProblem, datetime_parse, full_name_split, shown
+from smarketing.imports.values import ValueProblem, full_name_split, shown
 
 # an import moves a known contact forward only: going back (nurturing, re-entry,
 # disqualification) is a decision made in Smarketing that an old file must not undo
@@ -68,6 +82,8 @@ class Row:
     created_at: datetime
     external_id: str
     company: tuple[str, str, str, str]  # (domain, name, sector, country)
+    marks: list[Mark]
+    account_external_id: str = ""
 
 
 def row_read(
@@ -76,17 +92,22 @@ def row_read(
     """The row's values, or None after reporting why it is refused."""
     column = mapping.columns.get("email", "email")
     text = cell(raw, mapping, "email")
-    try:
-        email = email_clean(text)
-    except DomainError:
-        reason = f"{shown(text)} is not a valid email address." if text else "no e-mail"
-        report.add(Problem(number, column, reason))
-        return None
-    fit = Fit(number, mapping, report)
     external_id = cell(raw, mapping, "external_id")
+    email = ""
+    if text or not external_id:  # a contact known by its id needs no e-mail
+        try:
+            email = email_clean(text)
+        except DomainError:
+            reason = f"{shown(text)} is not a valid email address" if text else "no e-mail"
+            if not external_id:
+                missing = "no e-mail or id" if mapping.columns.get("external_id") else reason
+                report.add(Problem(number, column, f"{reason}." if text else missing))
+                return None
+            report.add(Problem(number, column, f"{reason}: imported without one", "warning"))
+    fit = Fit(number, mapping, report)
     if not (
         fit.key("email", email, EMAIL)
-        and fit.key("email", email_normalize(email), EMAIL)
+        and fit.key("email", email_normalize(email) if email else "", EMAIL)
         and fit.key("external_id", external_id, ID)
     ):
         return None
@@ -95,31 +116,55 @@ def row_read(
     if not (first or last) and cell(raw, mapping, "full_name"):
         first, last = full_name_split(cell(raw, mapping, "full_name"))
         names = ("full_name", "full_name")
-    stage_text = cell(raw, mapping, "stage")
-    stage = mapping.values.get("stage", {}).get(stage_text, stage_text.lower() or "lead")
-    if stage not in STAGES:
-        report.add(
-            Problem(
-                number,
-                mapping.columns.get("stage", ""),
-                f"unknown stage {shown(stage_text)}: imported as lead",
-                "warning",
-            )
-        )
-        stage = LifecycleStage.LEAD
+    stage = choice_value(
+        mapping,
+        "stage",
+        cell(raw, mapping, "stage"),
+        allowed=STAGES,
+        default=LifecycleStage.LEAD,
+        number=number,
+        report=report,
+    )
     created_at = timezone.now()
     if created := cell(raw, mapping, "created_at"):
         try:
-            created_at = datetime_parse(created, mapping.date_formats)
+            created_at = dates.parse(mapping, "created_at", created)
         except ValueProblem as exc:
-            report.add(Problem(number, mapping.columns["created_at"], str(exc)))
+            report.add(Problem(number, mapping.columns.get("created_at", "created_at"), str(exc)))
             return None
+    try:
+        marks = row_marks(raw, mapping, number, created_at, stage)
+    except ValueProblem as exc:
+        report.add(Problem(number, "", str(exc)))
+        return None
     owner_id = owner_cell(raw, mapping, owners, number, report)
     consent = cell(raw, mapping, "consent").lower()
-    source = cell(raw, mapping, "source").lower()
-    country = cell(raw, mapping, "country").upper()
+    source_text = cell(raw, mapping, "source")
+    source = source_text.lower()
+    if "source" in mapping.values:  # translated: what the map misses is worth a warning
+        source = choice_value(
+            mapping,
+            "source",
+            source_text,
+            allowed=SOURCES,
+            default=ContactSource.IMPORT,
+            number=number,
+            report=report,
+        )
+    country = choice_value(
+        mapping,
+        "country",
+        cell(raw, mapping, "country"),
+        allowed=COUNTRY_CODES,
+        default="",
+        number=number,
+        report=report,
+        read=country_code,
+    )
     website = cell(raw, mapping, "website")
-    detail = cell(raw, mapping, "source_detail")
+    detail = cell(raw, mapping, "source_detail") or (
+        source_text if source not in SOURCES else ""
+    )  # a source of another tool's own words is kept as the detail
     return Row(
         number=number,
         email=email,
@@ -149,6 +194,8 @@ def row_read(
             fit.text("sector", cell(raw, mapping, "sector"), ACCOUNT["sector"]),
             country if len(country) == 2 else "",
         ),
+        marks=marks,
+        account_external_id=first_id(cell(raw, mapping, "account_external_id")),
     )
 
 
@@ -157,14 +204,14 @@ def _search(first: str, last: str) -> str:
     return search_key(f"{first} {last}")[:SEARCH].rstrip()
 
 
+def _norm(email: str) -> str:
+    return email_normalize(email) if email else ""
+
+
 def _matches(rows: list[Row], source: str) -> dict[int, Contact]:
     """The existing contact of each row (by external id first, then e-mail)."""
-    by_email = {
-        c.email_normalized: c
-        for c in Contact.objects.filter(
-            email_normalized__in={email_normalize(r.email) for r in rows}
-        )
-    }
+    emails = {_norm(r.email) for r in rows if r.email}
+    by_email = {c.email_normalized: c for c in Contact.objects.filter(email_normalized__in=emails)}
     ids = {r.external_id for r in rows if r.external_id}
     by_external: dict[str, Contact] = {}
     if ids:
@@ -173,7 +220,9 @@ def _matches(rows: list[Row], source: str) -> dict[int, Contact]:
         by_external = {link.external_id: contacts[link.contact_id] for link in links}
     found = {}
     for row in rows:
-        contact = by_external.get(row.external_id) or by_email.get(email_normalize(row.email))
+        contact = by_external.get(row.external_id) or (
+            by_email.get(_norm(row.email)) if row.email else None
+        )
         if contact is not None:
             found[row.number] = contact
     return found
@@ -192,7 +241,7 @@ def _firsts(
     def keys(row: Row) -> list[tuple[str, str]]:
         contact = existing.get(row.number)
         return [
-            ("email", email_normalize(row.email)),
+            ("email", _norm(row.email)),
             ("external_id", row.external_id),
             ("contact", str(contact.pk) if contact is not None else ""),
         ]
@@ -201,7 +250,7 @@ def _firsts(
     id_column = mapping.columns.get("external_id", "")
     said = {"email": "e-mail", "external_id": id_column, "contact": "contact"}
     for row, kind, first in repeats:
-        column = id_column if kind == "external_id" else mapping.columns["email"]
+        column = id_column if kind == "external_id" else mapping.columns.get("email", "")
         reason = f"same {said[kind]} as row {first}: skipped"
         report.add(Problem(row.number, column, reason, "warning"))
         report.unchanged += 1
@@ -218,46 +267,29 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport, claims:
         if (r.company[0] or r.company[1])
         and (r.number not in existing or existing[r.number].account_id is None)
     }
-    accounts, created_accounts = accounts_for(wanted, write=True)
+    accounts, created_accounts = accounts_for(wanted, write=True, claims=claims)
     report.accounts_created += created_accounts
+    by_id = account_ids(
+        mapping.source, {r.account_external_id for r in unique if r.account_external_id}
+    )
     now = timezone.now()
-    new: list[tuple[Row, tuple[Any, ...]]] = []
-    steps: list[HistoryStep] = []
+    new: list[Row] = []
     links: list[tuple[int, str]] = []
     changed: list[Contact] = []
     rejudge: list[int] = []  # contacts whose fit or exclusions may have changed
+    retell: dict[int, list[Mark]] = {}
+    rows_of: dict[int, int] = {}
     for row in unique:
-        account_id = accounts.get(row.company[0] or row.company[1])
+        account_id = by_id.get(row.account_external_id) or accounts.get(
+            row.company[0] or row.company[1]
+        )
         contact = existing.get(row.number)
         if contact is None:
-            values = row.values
-            new.append(
-                (
-                    row,
-                    (
-                        row.email,
-                        email_normalize(row.email),
-                        values["first_name"],
-                        values["last_name"],
-                        _search(values["first_name"], values["last_name"]),
-                        values["job_title"],
-                        values["phone"],
-                        account_id,
-                        values["owner_id"],
-                        row.stage,
-                        row.created_at,
-                        values["source"],
-                        values["source_detail"],
-                        values["consent"] or ConsentState.UNKNOWN,
-                        now if values["consent"] else None,
-                        row.created_at,
-                        now,
-                    ),
-                )
-            )
+            row.values["account_id"] = account_id
+            new.append(row)
             continue
         judged = contact_judged(contact)
-        if _update(contact, row, account_id, steps, mapping, report):
+        if _update(contact, row, account_id):
             contact.updated_at = now
             changed.append(contact)
             report.updated += 1
@@ -267,39 +299,14 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport, claims:
             report.unchanged += 1
         if row.external_id:
             links.append((contact.pk, row.external_id))
-    rows_insert(Contact, NEW_COLUMNS, [fresh for _, fresh in new])
-    ids = dict(
-        Contact.objects.filter(email_normalized__in=[fresh[1] for _, fresh in new]).values_list(
-            "email_normalized", "id"
-        )
-    )
-    for row, fresh in new:
-        contact_id = ids[fresh[1]]
-        steps.append(
-            HistoryStep(
-                contact_id=contact_id,
-                from_stage="",
-                to_stage=row.stage,
-                at=row.created_at,
-                source=Source.IMPORT,
-                reason=f"{mapping.label}, row {row.number}",
-            )
-        )
-        if row.external_id:
-            links.append((contact_id, row.external_id))
-    report.created += len(new)
+        retell[contact.pk] = known_marks(row.marks, now)
+        rows_of[contact.pk] = row.number
+    created = contacts_insert(new, mapping, report, now)
+    links.extend((pk, row.external_id) for row, pk in created if row.external_id)
+    report.created += len(created)
     if changed:
         Contact.objects.bulk_update(
-            changed,
-            [
-                *UPDATABLE,
-                "account",
-                "search_name",
-                "lifecycle_stage",
-                "stage_changed_at",
-                "updated_at",
-            ],
-            batch_size=500,
+            changed, [*UPDATABLE, "account", "search_name", "updated_at"], batch_size=500
         )
     known = set(
         ContactExternalId.objects.filter(
@@ -311,18 +318,11 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport, claims:
         ("contact_id", "source", "external_id"),
         {(pk, mapping.source, external) for pk, external in links if external not in known},
     )
-    report.history_rows += stage_history_bulk_write(steps=steps)
+    contacts_retell(retell, report, rows_of)
     profile_change_record(contact_ids=rejudge)
 
 
-def _update(
-    contact: Contact,
-    row: Row,
-    account_id: int | None,
-    steps: list[HistoryStep],
-    mapping: Mapping,
-    report: ImportReport,
-) -> bool:
+def _update(contact: Contact, row: Row, account_id: int | None) -> bool:
     """Apply the row's non-empty values to ``contact``; return whether anything changed."""
     changed = False
     for name in UPDATABLE:
@@ -335,31 +335,65 @@ def _update(
         changed = True
     if changed:
         contact.search_name = _search(contact.first_name, contact.last_name)
-    if row.stage != contact.lifecycle_stage and mapping.columns.get("stage"):
-        move = lifecycle.rule_for(contact.lifecycle_stage, row.stage)
-        if move is None or move.kind not in FORWARD:
-            why = "only moves forward" if move is not None else "does not allow this move"
-            report.add(
-                Problem(
-                    row.number,
-                    mapping.columns["stage"],
-                    f"the file says {row.stage}, the contact is {contact.lifecycle_stage}: an "
-                    f"import {why}, the stage stays",
-                    "warning",
-                )
-            )
-        else:
-            steps.append(
-                HistoryStep(
-                    contact_id=contact.pk,
-                    from_stage=contact.lifecycle_stage,
-                    to_stage=row.stage,
-                    at=timezone.now(),
-                    source=Source.IMPORT,
-                    reason=f"{mapping.label}, row {row.number}",
-                )
-            )
-            contact.lifecycle_stage = row.stage
-            contact.stage_changed_at = timezone.now()
-            changed = True
     return changed
+
+
+def contacts_insert(
+    rows: list[Row], mapping: Mapping, report: ImportReport, now: datetime
+) -> list[tuple[Row, int]]:
+    """Insert the new contacts of ``rows`` with their history told in time order; return each
+    row with its contact's id."""
+    stories = []
+    fresh = []
+    for row in rows:
+        story = story_tell(0, row.marks)
+        for note in story.notes:
+            report.add(Problem(row.number, "", f"not in the history: {note}", "warning"))
+        last = story.steps[-1]
+        values = row.values
+        fresh.append(
+            (
+                row.email,
+                _norm(row.email) or None,
+                values["first_name"],
+                values["last_name"],
+                _search(values["first_name"], values["last_name"]),
+                values["job_title"],
+                values["phone"],
+                values["account_id"],
+                values["owner_id"],
+                last.to_stage,
+                last.at,
+                values["source"],
+                values["source_detail"],
+                values["consent"] or ConsentState.UNKNOWN,
+                now if values["consent"] else None,
+                row.created_at,
+                now,
+            )
+        )
+        stories.append(story)
+    with_email = [f for f in fresh if f[1]]
+    rows_insert(Contact, NEW_COLUMNS, with_email)
+    ids = dict(
+        Contact.objects.filter(email_normalized__in=[f[1] for f in with_email]).values_list(
+            "email_normalized", "id"
+        )
+    )
+    without = [
+        Contact(**dict(zip(NEW_COLUMNS, f, strict=True))) for f in fresh if not f[1]
+    ]  # no e-mail to find them by: their ids come back from the insert
+    made = iter(Contact.objects.bulk_create(without))
+    created = []
+    steps: list[HistoryStep] = []
+    for row, f, story in zip(rows, fresh, stories, strict=True):
+        pk = ids[f[1]] if f[1] else next(made).pk
+        created.append((row, pk))
+        steps.extend(replace(step, contact_id=pk) for step in story.steps)
+    report.history_rows += stage_history_bulk_write(steps=steps)
+    return created
+
+
+def import_finish(mapping: Mapping, report: ImportReport) -> None:
+    """After the last batch: warn about ``values:`` keys of the mapping that matched nothing."""
+    values_unused_report(mapping, report)

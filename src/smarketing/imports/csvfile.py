@@ -5,6 +5,8 @@
   row is read, so a stray byte after the first megabytes cannot garble or stop an import
   half-way. A file with a NUL byte is not a text file (PostgreSQL cannot store one either).
 - **Delimiter**: the most frequent of ``,`` ``;`` and tab in the header line.
+- **Header**: the first record, or the one asked (``header_row``: the records above it are
+  skipped), on one record or two (``header_rows``: combined as ``Top / Bottom``).
 - **Rows** are numbered as a spreadsheet shows them (the header is row 1). A row that breaks
   the format is given as :class:`Unreadable`, with the reason, and the reading goes on:
 
@@ -29,6 +31,7 @@ from typing import IO
 
 from smarketing.core.errors import DomainError
 from smarketing.imports.errors import ImportErrorCode
+from smarketing.imports.headers import names_combined
 
 CHUNK = 1024 * 1024  # bytes read at a time by the encoding scan
 SAMPLE = 64 * 1024  # bytes the delimiter is guessed from
@@ -229,20 +232,40 @@ def _why(exc: Exception) -> str:
 class CsvRows:
     """A CSV file opened for reading: its encoding, delimiter and header, then its rows."""
 
-    def __init__(self, text: IO[str], encoding: str, delimiter: str) -> None:
+    def __init__(
+        self,
+        text: IO[str],
+        encoding: str,
+        delimiter: str,
+        header_row: int = 1,
+        header_rows: int = 1,
+    ) -> None:
         self.text, self.encoding, self.delimiter = text, encoding, delimiter
         self.lines = _Lines(text)
+        self.last = header_row + header_rows - 1  # the number of the header's last row
         reader = csv.reader(self.lines, delimiter=delimiter)
-        try:
-            self.header = next(reader)
-        except StopIteration as exc:
-            raise FileError("The file is empty.") from exc
-        except (csv.Error, _LongLine) as exc:
-            raise FileError(
-                f"The first row is not a header: it holds more than {CELL_LIMIT:,} characters."
-            ) from exc
-        if self.lines.open_at_end:
-            raise FileError("A quote opens a cell of the header and is never closed.")
+        records: list[list[str]] = []
+        for number in range(1, self.last + 1):
+            try:
+                record = next(reader)
+            except StopIteration as exc:
+                raise FileError(
+                    "The file is empty." if number == 1 else f"The file has no row {number}."
+                ) from exc
+            except (csv.Error, _LongLine) as exc:
+                raise FileError(
+                    f"The first row is not a header: it holds more than {CELL_LIMIT:,} characters."
+                    if header_row == 1
+                    else f"Row {number} is not valid CSV, or holds more than {CELL_LIMIT:,} "
+                    "characters in a cell."
+                ) from exc
+            if self.lines.open_at_end:
+                raise FileError("A quote opens a cell of the header and is never closed.")
+            if number >= header_row:
+                records.append(record)
+        self.header = (
+            records[0] if len(records) == 1 else names_combined(records[0], records[1], set())
+        )
 
     def close(self) -> None:
         """Release the file."""
@@ -251,7 +274,7 @@ class CsvRows:
     def rows(self, width: int) -> Iterator[tuple[int, list[str] | Unreadable]]:
         """(row number, cells) for every non-empty row after the header, or (row number,
         :class:`Unreadable`) for a row that breaks the format; ``width``: the header's cells."""
-        lines, delimiter, number = self.lines, self.delimiter, 1
+        lines, delimiter, number = self.lines, self.delimiter, self.last
         reader = csv.reader(lines, delimiter=delimiter)
         while True:
             lines.held.clear()
@@ -281,15 +304,16 @@ class CsvRows:
                 yield number, values
 
 
-def csv_open(stream: IO[bytes]) -> CsvRows:
-    """Open ``stream`` (a CSV file, read from its start) and read its header."""
+def csv_open(stream: IO[bytes], header_row: int = 1, header_rows: int = 1) -> CsvRows:
+    """Open ``stream`` (a CSV file, read from its start) and read its header (at
+    ``header_row``, on ``header_rows`` records)."""
     encoding = encoding_scan(stream)
-    head = stream.read(SAMPLE).decode(encoding, errors="replace")
+    head = stream.read(SAMPLE).decode(encoding, errors="replace").splitlines()
     stream.seek(0)
-    delimiter = delimiter_guess(head.splitlines()[0] if head else "")
+    delimiter = delimiter_guess(head[min(header_row, len(head)) - 1] if head else "")
     text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
     try:
-        return CsvRows(text, encoding, delimiter)
+        return CsvRows(text, encoding, delimiter, header_row, header_rows)
     except BaseException:
         text.close()
         raise

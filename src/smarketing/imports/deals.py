@@ -1,6 +1,8 @@
-"""Importing deals: linked to their contact by e-mail or by the contact's external id, and to
-the contact's account; each deal moves its contact as a deal made in the app would (open →
-opportunity, won → customer, lost → nurturing), through the lifecycle table's bulk path.
+"""Importing deals: linked to their contact by e-mail or by the contact's external id (and to
+the contact's account), or to an account alone by its id or name (an account-level pipeline
+needs no contact); a deal that names neither is kept without one, with a warning. Each deal
+moves its contact as a deal made in the app would (open → opportunity, won → customer, lost →
+nurturing), told in time order with the rest of the contact's history (:mod:`history`).
 
 Duplicates are judged on the whole file (:mod:`smarketing.imports.claims`): the first row with
 an external id wins (among the rows not rejected); a later row with the same id is reported as
@@ -9,26 +11,28 @@ a duplicate of that row and not applied."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from typing import cast
+from datetime import UTC, datetime, time
 
 from django.utils import timezone
 
-from smarketing.contacts import lifecycle
-from smarketing.contacts.choices import DealStatus, LifecycleStage, LostReason, PipelineStage
-from smarketing.contacts.choices import TransitionSource as Source
+from smarketing.contacts.choices import DealStatus, DealType, LostReason, PipelineStage
 from smarketing.contacts.models import Contact, ContactExternalId, Deal, DealExternalId
-from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
 from smarketing.core.text import email_normalize
+from smarketing.imports.choices import choice_value, company_key, value_mapped, values_unused_report
 from smarketing.imports.claims import Claims
 from smarketing.imports.fit import Fit, max_digits, max_length
-from smarketing.imports.lookups import Owners, cell, owner_cell
+from smarketing.imports.history import Mark, contacts_retell, date_cell, deal_marks
+from smarketing.imports.keys import account_ids, first_id
+from smarketing.imports.lookups import Owners, account_names, cell, owner_cell
 from smarketing.imports.mappings import Mapping
 from smarketing.imports.report import ImportReport, Problem
-from smarketing.imports.values import ValueProblem, amount_parse, datetime_parse, shown
+from smarketing.imports.values import ValueProblem, amount_parse, shown
 
 FIELDS = (
     "name",
+    "account_id",
+    "deal_type",
+    "lost_detail",
     "owner_id",
     "amount",
     "currency",
@@ -39,6 +43,12 @@ FIELDS = (
     "closed_at",
 )
 NAME = max_length(Deal, "name")
+DETAIL = max_length(Deal, "lost_detail")
+OUTCOMES: dict[str, str] = {
+    DealStatus.WON: PipelineStage.CLOSED_WON,
+    DealStatus.LOST: PipelineStage.CLOSED_LOST,
+}
+TYPE_WORDS = {"new business": DealType.NEW, "existing business": DealType.UPSELL}
 CURRENCY = max_length(Deal, "currency")
 ID = max_length(DealExternalId, "external_id")
 DIGITS = max_digits(Deal, "amount")
@@ -56,6 +66,8 @@ class Row:
     external_id: str
     contact_email: str
     contact_external_id: str
+    account_external_id: str
+    account_name: str
     values: dict[str, object]
     created_at: datetime
 
@@ -65,12 +77,11 @@ def row_read(
 ) -> Row | None:
     """The deal's values, or None after reporting why the row is refused."""
     columns = mapping.columns
-    name = cell(raw, mapping, "name")
-    if not name:
-        report.add(Problem(number, columns.get("name", "name"), "no deal name"))
-        return None
     fit = Fit(number, mapping, report)
     external_id = cell(raw, mapping, "external_id")
+    name = cell(raw, mapping, "name") or (
+        f"{mapping.label} {external_id}" if external_id else f"{mapping.label}, row {number}"
+    )
     if not fit.key("external_id", external_id, ID):
         return None
     try:
@@ -79,39 +90,56 @@ def row_read(
         report.add(Problem(number, columns.get("amount", "amount"), str(exc)))
         return None
     stage_text = cell(raw, mapping, "stage")
-    stage = mapping.values.get("stage", {}).get(stage_text, stage_text.lower() or "discovery")
+    stage = (value_mapped(mapping, "stage", stage_text, report) or stage_text).strip().lower()
+    stage = _status_stage(mapping, raw, number, report) or stage or PipelineStage.DISCOVERY
     if stage not in PipelineStage.values:
         reason = f"unknown stage {shown(stage_text)}"
         report.add(Problem(number, columns.get("stage", "stage"), reason))
         return None
-    created_at = timezone.now()
-    close: date | None = None
-    for target in ("created_at", "expected_close"):
-        text = cell(raw, mapping, target)
-        if not text:
-            continue
-        try:
-            when = datetime_parse(text, mapping.date_formats)
-        except ValueProblem as exc:
-            report.add(Problem(number, columns[target], str(exc)))
-            return None
-        if target == "created_at":
-            created_at = when
-        else:
-            close = when.date()
+    when: dict[str, datetime] = {}
+    for target in ("created_at", "expected_close", "closed_at"):
+        if text := cell(raw, mapping, target):
+            try:
+                when[target] = date_cell(mapping, target, text)
+            except ValueProblem as exc:
+                report.add(Problem(number, columns.get(target, target), str(exc)))
+                return None
     status = STATUS.get(stage, DealStatus.OPEN)
-    closed_at = None
-    if status != DealStatus.OPEN:
-        closed_at = datetime.combine(close, time(12), tzinfo=UTC) if close else created_at
-        closed_at = max(closed_at, created_at)
-    lost = cell(raw, mapping, "lost_reason").lower()
+    close = when.get("expected_close")
+    closed_at = _closed_at(number, mapping, report, status, when)
+    created_at = when.get("created_at") or closed_at or timezone.now()
+    if closed_at is not None and closed_at < created_at:
+        report.add(
+            Problem(
+                number,
+                columns.get("closed_at") or columns.get("expected_close", ""),
+                "closed before it was created: closed at its creation",
+                "warning",
+            )
+        )
+        closed_at = created_at
+    lost_text = cell(raw, mapping, "lost_reason")
+    lost = lost_text.lower()
+    if "lost_reason" in mapping.values and stage == PipelineStage.CLOSED_LOST:
+        lost = choice_value(
+            mapping,
+            "lost_reason",
+            lost_text,
+            allowed=LostReason.values,
+            default=LostReason.OTHER,
+            number=number,
+            report=report,
+        )
+    detail = cell(raw, mapping, "lost_detail") or (
+        lost_text if lost not in LostReason.values else ""
+    )  # a reason of another tool's own words is kept as the detail
     owner_id = owner_cell(raw, mapping, owners, number, report)
-    currency = (cell(raw, mapping, "currency") or currency or "EUR").upper()
+    currency = (cell(raw, mapping, "currency") or currency or mapping.currency or "EUR").upper()
     return Row(
         number=number,
         external_id=external_id,
         contact_email=cell(raw, mapping, "contact_email"),
-        contact_external_id=cell(raw, mapping, "contact_external_id"),
+        contact_external_id=first_id(cell(raw, mapping, "contact_external_id")),
         values={
             "name": fit.text("name", name, NAME),
             "owner_id": owner_id,
@@ -119,14 +147,78 @@ def row_read(
             "currency": fit.text("currency", currency, CURRENCY),
             "pipeline_stage": stage,
             "status": status,
-            "expected_close": close,
+            "expected_close": close.date() if close else None,
             "lost_reason": (lost if lost in LostReason.values else LostReason.OTHER)
             if status == DealStatus.LOST
             else "",
             "closed_at": closed_at,
+            "deal_type": deal_type(mapping, raw, number, report),
+            "lost_detail": fit.text("lost_detail", detail, DETAIL)
+            if status == DealStatus.LOST
+            else "",
         },
         created_at=created_at,
+        account_external_id=first_id(cell(raw, mapping, "account_external_id")),
+        account_name=cell(raw, mapping, "account_name"),
     )
+
+
+def _closed_at(
+    number: int, mapping: Mapping, report: ImportReport, status: str, when: dict[str, datetime]
+) -> datetime | None:
+    """When a closed deal closed: its close date, else its expected close (at noon, UTC),
+    else its creation (with a warning); None for an open deal."""
+    if status == DealStatus.OPEN:
+        return None
+    if "closed_at" in when:
+        return when["closed_at"]
+    if "expected_close" in when:
+        return datetime.combine(when["expected_close"].date(), time(12), tzinfo=UTC)
+    column = mapping.columns.get("stage", "")
+    if "created_at" in when:
+        report.add(Problem(number, column, "no close date: closed at its creation", "warning"))
+        return when["created_at"]
+    report.add(Problem(number, column, "no close date: closed at the import", "warning"))
+    return timezone.now()
+
+
+def deal_type(mapping: Mapping, raw: dict[str, str], number: int, report: ImportReport) -> str:
+    """The deal's type from its cell (through the mapping's values), else new business."""
+    return choice_value(
+        mapping,
+        "deal_type",
+        cell(raw, mapping, "deal_type"),
+        allowed=DealType.values,
+        default=DealType.NEW,
+        number=number,
+        report=report,
+        read=lambda text: TYPE_WORDS.get(text.strip().casefold()),
+    )
+
+
+def _status_stage(
+    mapping: Mapping, raw: dict[str, str], number: int, report: ImportReport
+) -> str | None:
+    """closed_won or closed_lost when the file keeps the outcome apart from the stage
+    (Pipedrive's "Deal - Status": open, won, lost, deleted), else None."""
+    text = cell(raw, mapping, "status")
+    if not text:
+        return None
+    status = choice_value(
+        mapping,
+        "status",
+        text,
+        allowed=DealStatus.values,
+        default=DealStatus.OPEN,
+        number=number,
+        report=report,
+    )
+    return OUTCOMES.get(status)
+
+
+def import_finish(mapping: Mapping, report: ImportReport) -> None:
+    """After the last batch: warn about ``values:`` keys of the mapping that matched nothing."""
+    values_unused_report(mapping, report)
 
 
 def _contacts(rows: list[Row], source: str) -> dict[int, Contact]:
@@ -150,42 +242,52 @@ def _contacts(rows: list[Row], source: str) -> dict[int, Contact]:
 
 
 def _placed(
-    rows: list[Row], contacts: dict[int, Contact], mapping: Mapping, report: ImportReport
+    rows: list[Row],
+    contacts: dict[int, Contact],
+    mapping: Mapping,
+    report: ImportReport,
+    claims: Claims,
 ) -> list[Row]:
-    """The rows whose contact is known and has an account; the others are rejected."""
+    """The rows whose contact or account is found (each row's ``account_id`` set); a row that
+    names a contact or an account not imported is rejected; a row that names neither is kept
+    without one, with a warning."""
+    by_id = account_ids(mapping.source, {r.account_external_id for r in rows})
+    names = {company_key(r.account_name) for r in rows if r.account_name}
+    by_name = {k: found[0][0] for k, found in account_names(claims).find(names).items()}
+    columns = mapping.columns
     placed = []
     for row in rows:
         contact = contacts.get(row.number)
-        if contact is None:
-            column = mapping.columns.get("contact_email") or mapping.columns.get(
-                "contact_external_id", ""
-            )
-            report.add(
-                Problem(
-                    row.number,
-                    column,
-                    "no imported contact matches this deal: import the contacts first",
-                )
-            )
+        if contact is None and (row.contact_email or row.contact_external_id):
+            column = columns.get("contact_email") or columns.get("contact_external_id", "")
+            reason = "no imported contact matches this deal: import the contacts first"
+            report.add(Problem(row.number, column, reason))
             continue
-        if contact.account_id is None:
-            report.add(
-                Problem(
-                    row.number,
-                    mapping.columns.get("name", ""),
-                    f"the contact {contact.email} has no account: a deal needs one",
-                )
-            )
+        account_id = by_id.get(row.account_external_id) or by_name.get(
+            company_key(row.account_name) if row.account_name else ""
+        )
+        if account_id is None and (row.account_external_id or row.account_name):
+            column = columns.get("account_external_id") or columns.get("account_name", "")
+            reason = "no imported account matches this deal: import the accounts first"
+            report.add(Problem(row.number, column, reason))
             continue
+        if contact is not None and contact.account_id is not None:
+            account_id = contact.account_id
+        if contact is None and account_id is None:
+            column = columns.get("account_name") or columns.get("contact_email", "")
+            reason = "no contact or account: imported without one"
+            report.add(Problem(row.number, column, reason, "warning"))
+        row.values["account_id"] = account_id
         placed.append(row)
     return placed
 
 
 def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport, claims: Claims) -> None:
-    """Create or update the deals of one batch, and move their contacts."""
+    """Create or update the deals of one batch, and tell their contacts' history again."""
     contacts = _contacts(rows, mapping.source)
     unique, repeats = claims.firsts(
-        _placed(rows, contacts, mapping, report), lambda row: [("external_id", row.external_id)]
+        _placed(rows, contacts, mapping, report, claims),
+        lambda row: [("external_id", row.external_id)],
     )
     column = mapping.columns.get("external_id", "")
     for row, _, first in repeats:
@@ -200,19 +302,13 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport, claims:
     existing = Deal.objects.in_bulk(list(known.values()))
     new: list[tuple[Row, Deal]] = []
     changed: list[Deal] = []
-    moves: dict[int, list[tuple[str, datetime, str]]] = {}
+    touched: dict[int, int] = {}  # contact id: the row of its first deal in this batch
     now = timezone.now()
     for row in unique:
-        contact = contacts[row.number]
+        contact = contacts.get(row.number)
         deal = existing.get(known.get(row.external_id, -1)) if row.external_id else None
         if deal is None:
-            deal = Deal(
-                account_id=cast(int, contact.account_id),  # _placed: every contact has one
-                contact=contact,
-                created_at=row.created_at,
-                updated_at=now,
-                **row.values,
-            )
+            deal = Deal(contact=contact, created_at=row.created_at, updated_at=now, **row.values)
             new.append((row, deal))
         elif any(getattr(deal, k) != v for k, v in row.values.items()):
             for key, value in row.values.items():
@@ -220,24 +316,11 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport, claims:
             deal.updated_at = now
             changed.append(deal)
             report.updated += 1
-            continue
         else:
             report.unchanged += 1
             continue
-        plan = moves.setdefault(contact.pk, [])
-        plan.append(
-            (
-                LifecycleStage.OPPORTUNITY,
-                row.created_at,
-                f"deal {row.values['name']} (row {row.number})",
-            )
-        )
-        closed = row.values["closed_at"]
-        if isinstance(closed, datetime):
-            won = row.values["status"] == DealStatus.WON
-            target = LifecycleStage.CUSTOMER if won else LifecycleStage.NURTURING
-            verdict = "won" if won else "lost"
-            plan.append((target, closed, f"deal {row.values['name']} {verdict}"))
+        if contact is not None:
+            touched.setdefault(contact.pk, row.number)
     created = Deal.objects.bulk_create([d for _, d in new])
     DealExternalId.objects.bulk_create(
         [
@@ -249,40 +332,8 @@ def batch_write(rows: list[Row], mapping: Mapping, report: ImportReport, claims:
     if changed:
         Deal.objects.bulk_update(changed, [*FIELDS, "updated_at"], batch_size=500)
     report.created += len(created)
-    _move(moves, contacts, report)
-
-
-def _move(
-    moves: dict[int, list[tuple[str, datetime, str]]],
-    contacts: dict[int, Contact],
-    report: ImportReport,
-) -> None:
-    """Move each contact along its new deals, as far as the lifecycle table allows."""
-    by_id = {c.pk: c for c in contacts.values()}
-    steps: list[HistoryStep] = []
-    final: dict[int, tuple[str, datetime]] = {}
-    for contact_id, plan in moves.items():
-        stage = by_id[contact_id].lifecycle_stage
-        for target, when, why in sorted(plan, key=lambda p: p[1]):
-            if target == LifecycleStage.NURTURING and stage == LifecycleStage.DISQUALIFIED:
-                continue
-            move = lifecycle.rule_for(stage, target)
-            if move is None or move.manager_only:
-                continue  # e.g. a customer's new deal: the stage stays
-            steps.append(
-                HistoryStep(
-                    contact_id=contact_id,
-                    from_stage=stage,
-                    to_stage=target,
-                    at=when,
-                    source=Source.DEAL,
-                    reason=why,
-                )
-            )
-            stage = target
-            final[contact_id] = (stage, when)
-    report.history_rows += stage_history_bulk_write(steps=steps)
-    for contact_id, (stage, when) in final.items():
-        Contact.objects.filter(pk=contact_id).update(
-            lifecycle_stage=stage, stage_changed_at=when, updated_at=timezone.now()
-        )
+    marks: dict[int, list[Mark]] = {pk: [] for pk in touched}
+    for deal in [*created, *changed]:
+        if deal.contact_id is not None:
+            marks[deal.contact_id].extend(deal_marks(deal))
+    contacts_retell(marks, report, touched)

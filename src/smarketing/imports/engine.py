@@ -28,10 +28,12 @@ from smarketing.core.errors import DomainError
 from smarketing.imports import accounts, contacts, deals
 from smarketing.imports.claims import Claims
 from smarketing.imports.csvfile import Unreadable
+from smarketing.imports.dates import dates_decide
 from smarketing.imports.errors import ImportErrorCode
+from smarketing.imports.headers import columns_match
 from smarketing.imports.lookups import Owners
 from smarketing.imports.mappings import REQUIRED, Mapping
-from smarketing.imports.readers import Rows, Table
+from smarketing.imports.readers import Rows, Table, table_open
 from smarketing.imports.report import ImportReport, Problem
 
 BATCH = 1000
@@ -42,10 +44,14 @@ KINDS: dict[str, Any] = {"contacts": contacts, "accounts": accounts, "deals": de
 Progress = Callable[[ImportReport], None]
 
 
-def mapping_for_table(mapping: Mapping, columns: list[str]) -> Mapping:
-    """``mapping`` without the optional fields whose column the file lacks; raise when a
-    required field's column is missing."""
-    present = {t: c for t, c in mapping.columns.items() if c in columns}
+def mapping_for_table(
+    mapping: Mapping, columns: list[str], notices: list[str] | None = None
+) -> Mapping:
+    """``mapping`` with the file's names of its columns (matched in any case, with any spaces
+    and accents), without the optional fields whose column the file lacks; raise when a
+    required field's column is missing. Two columns of the file alike: the first is read,
+    with a notice added to ``notices``."""
+    present = columns_match(mapping.columns, columns, notices)
     needed = list(REQUIRED[mapping.kind])
     if mapping.kind == "contacts" and "external_id" in present:
         needed.remove("email")  # a contact known by its id needs no e-mail
@@ -62,6 +68,21 @@ def mapping_for_table(mapping: Mapping, columns: list[str]) -> Mapping:
     return replace(mapping, columns=present)
 
 
+def _with_header(table: Table, mapping: Mapping) -> Table:
+    """``table``, or its file opened again with the mapping's header rows when they differ."""
+    asked = (mapping.header_row, mapping.header_rows)
+    if table.path is None or asked == (table.header_row, table.header_rows):
+        return table
+    table.close()
+    return table_open(table.path, header_row=mapping.header_row, header_rows=mapping.header_rows)
+
+
+def _finish(module: Any, mapping: Mapping, report: ImportReport) -> None:
+    """The kind's last word on the whole file (e.g. ``values:`` keys that matched nothing)."""
+    if (finish := getattr(module, "import_finish", None)) is not None:
+        finish(mapping, report)
+
+
 class _Rollback(Exception):
     """Undoes a dry run (or a refused all-or-nothing run) at the end."""
 
@@ -76,24 +97,41 @@ def import_run(
     progress: Progress | None = None,
     batch_size: int = BATCH,
 ) -> ImportReport:
-    """Import ``table`` with ``mapping``; return the report (problems also in ``report_path``)."""
-    mapping = mapping_for_table(mapping, table.columns)
+    """Import ``table`` with ``mapping``; return the report (problems also in ``report_path``).
+
+    The table is read with the mapping's ``header_row`` and ``header_rows`` (opened again if
+    it was not); its date columns are read once first, to decide how each is read (see
+    :mod:`smarketing.imports.dates`): a column that cannot be decided stops the import before
+    anything is written."""
+    try:
+        table = _with_header(table, mapping)
+        notices = list(table.notices)
+        mapping = mapping_for_table(mapping, table.columns, notices)
+        decided, told = dates_decide(table, mapping)
+    except BaseException:
+        table.close()
+        raise
+    mapping = replace(mapping, dates={**mapping.dates, **decided})
     module = KINDS[mapping.kind]
     report = ImportReport(kind=mapping.kind, mapping=mapping.name, dry_run=dry_run)
     if report_path is not None:
         report.open_file(report_path)
+    for notice in [*notices, *told]:
+        report.note(notice)
     run = _Run(module, mapping, Owners(), report, Claims(), progress, batch_size)
     try:
         if dry_run or all_or_nothing:
             try:
                 with transaction.atomic():
                     run.batches(table.rows())
+                    _finish(module, mapping, report)
                     if dry_run or report.rejected:
                         raise _Rollback
             except _Rollback:
                 report.aborted = all_or_nothing and not dry_run and report.rejected > 0
         else:
             run.batches(table.rows())
+            _finish(module, mapping, report)
     finally:
         report.close()
         table.close()

@@ -24,8 +24,9 @@ from smarketing.core.text import whole_number
 from smarketing.imports.engine import import_run, mapping_for_table
 from smarketing.imports.errors import ImportErrorCode
 from smarketing.imports.mappings import KINDS, TARGETS, Mapping, mapping_detect, mapping_from
-from smarketing.imports.models import ImportJob, JobStatus, SavedMapping
+from smarketing.imports.models import ImportJob, JobOrigin, JobStatus, SavedMapping
 from smarketing.imports.readers import FileError, table_open
+from smarketing.imports.report import ImportReport
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, ensure_can
 
@@ -183,3 +184,35 @@ def report_file(job: ImportJob) -> Path | None:
     """The CSV of every problem of the import, if it ran."""
     path = Path(job.stored_as).with_suffix(".report.csv")
     return path if job.status == JobStatus.DONE and path.exists() else None
+
+
+def job_from_command(*, kind: str, file_name: str, mapping: Mapping) -> ImportJob:
+    """Record a ``smarketing import`` run as it starts, so that the import page lists it; its
+    problems go to :func:`job_report_path`."""
+    name = Path(file_name).name[:200]
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind,
+            file_name=name,
+            origin=JobOrigin.CLI,
+            status=JobStatus.RUNNING,
+            mapping=asdict(mapping),
+        )
+        job.stored_as = str(folder() / f"cli-{job.pk}-{name}")
+        job.save(update_fields=["stored_as"])
+    return job
+
+
+def job_report_path(job: ImportJob) -> Path:
+    """Where the job's full problem list is written."""
+    return Path(job.stored_as).with_suffix(".report.csv")
+
+
+def job_from_command_end(job: ImportJob, *, report: ImportReport | None, error: str = "") -> None:
+    """Record how a ``smarketing import`` run ended: its report, or the error that stopped it."""
+    fields: dict[str, Any] = {"progress": 1.0, "finished_at": timezone.now()}
+    if report is not None:
+        fields.update(status=JobStatus.DONE, result=report.as_dict())
+    else:
+        fields.update(status=JobStatus.FAILED, error=error)
+    ImportJob.objects.filter(pk=job.pk).update(**fields)

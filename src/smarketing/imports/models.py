@@ -19,8 +19,16 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class JobOrigin(models.TextChoices):
+    """Where an import was started."""
+
+    WEB = "web", _("Import page")
+    CLI = "cli", _("Command line")
+
+
 class ImportJob(models.Model):
-    """One file going through upload → mapping → dry run → import → report."""
+    """One file going through upload → mapping → dry run → import → report (from the import
+    page), or one ``smarketing import`` run (recorded when it ends, with its report)."""
 
     kind = models.CharField(_("records"), max_length=16)
     file_name = models.CharField(_("file"), max_length=255)
@@ -35,11 +43,16 @@ class ImportJob(models.Model):
     dry_run = models.JSONField(_("dry run"), null=True, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True, default="")
+    origin = models.CharField(
+        _("started from"), max_length=8, choices=JobOrigin.choices, default=JobOrigin.WEB
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("uploaded by"),
+        null=True,  # an import from the command line has no user
+        blank=True,
     )
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

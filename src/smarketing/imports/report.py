@@ -16,6 +16,7 @@ COUNTS = (
     "warnings",
     "accounts_created",
     "history_rows",
+    "contradictions",
 )
 
 
@@ -44,8 +45,10 @@ class ImportReport:
     warnings: int = 0
     accounts_created: int = 0
     history_rows: int = 0
+    contradictions: int = 0  # contacts whose recorded stage its deals contradict
     aborted: bool = False
     problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # about the file: its header, its dates
     _writer: Any = None
     _pending: list[Problem] = field(default_factory=list)
     _file: IO[str] | None = None
@@ -55,6 +58,12 @@ class ImportReport:
         self._file = path.open("w", encoding="utf-8", newline="")
         self._writer = csv.writer(self._file)
         self._writer.writerow(["row", "column", "severity", "reason"])
+
+    def note(self, notice: str) -> None:
+        """Tell something about the whole file (listed first, with severity ``notice``)."""
+        self.notices.append(notice)
+        if self._writer is not None:
+            self._writer.writerow(["", "", "notice", notice])
 
     def add(self, problem: Problem) -> None:
         """Count a problem; it is listed, in row order, when its batch is done."""
@@ -105,6 +114,8 @@ class ImportReport:
             "warnings": self.warnings,
             "accounts_created": self.accounts_created,
             "history_rows": self.history_rows,
+            "contradictions": self.contradictions,
             "aborted": self.aborted,
             "problems": [p.__dict__ for p in self.problems],
+            "notices": self.notices,
         }

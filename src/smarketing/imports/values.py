@@ -19,7 +19,199 @@ DATE_FORMATS = (
     "%m/%d/%Y",
     "%m/%d/%Y %H:%M",
 )
-CURRENCY_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "CHF": "CHF"}
+CURRENCY_SIGNS = {
+    "$": "USD",
+    "US$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "C$": "CAD",
+    "CA$": "CAD",
+    "A$": "AUD",
+    "R$": "BRL",
+    "Fr.": "CHF",
+}
+# ISO 4217 codes of the currencies in use, and the precious metals and funds codes
+CURRENCIES = frozenset(
+    [
+        "AED",
+        "AFN",
+        "ALL",
+        "AMD",
+        "ANG",
+        "AOA",
+        "ARS",
+        "AUD",
+        "AWG",
+        "AZN",
+        "BAM",
+        "BBD",
+        "BDT",
+        "BGN",
+        "BHD",
+        "BIF",
+        "BMD",
+        "BND",
+        "BOB",
+        "BOV",
+        "BRL",
+        "BSD",
+        "BTN",
+        "BWP",
+        "BYN",
+        "BZD",
+        "CAD",
+        "CDF",
+        "CHE",
+        "CHF",
+        "CHW",
+        "CLF",
+        "CLP",
+        "CNY",
+        "COP",
+        "COU",
+        "CRC",
+        "CUC",
+        "CUP",
+        "CVE",
+        "CZK",
+        "DJF",
+        "DKK",
+        "DOP",
+        "DZD",
+        "EGP",
+        "ERN",
+        "ETB",
+        "EUR",
+        "FJD",
+        "FKP",
+        "GBP",
+        "GEL",
+        "GHS",
+        "GIP",
+        "GMD",
+        "GNF",
+        "GTQ",
+        "GYD",
+        "HKD",
+        "HNL",
+        "HTG",
+        "HUF",
+        "IDR",
+        "ILS",
+        "INR",
+        "IQD",
+        "IRR",
+        "ISK",
+        "JMD",
+        "JOD",
+        "JPY",
+        "KES",
+        "KGS",
+        "KHR",
+        "KMF",
+        "KPW",
+        "KRW",
+        "KWD",
+        "KYD",
+        "KZT",
+        "LAK",
+        "LBP",
+        "LKR",
+        "LRD",
+        "LSL",
+        "LYD",
+        "MAD",
+        "MDL",
+        "MGA",
+        "MKD",
+        "MMK",
+        "MNT",
+        "MOP",
+        "MRU",
+        "MUR",
+        "MVR",
+        "MWK",
+        "MXN",
+        "MXV",
+        "MYR",
+        "MZN",
+        "NAD",
+        "NGN",
+        "NIO",
+        "NOK",
+        "NPR",
+        "NZD",
+        "OMR",
+        "PAB",
+        "PEN",
+        "PGK",
+        "PHP",
+        "PKR",
+        "PLN",
+        "PYG",
+        "QAR",
+        "RON",
+        "RSD",
+        "RUB",
+        "RWF",
+        "SAR",
+        "SBD",
+        "SCR",
+        "SDG",
+        "SEK",
+        "SGD",
+        "SHP",
+        "SLE",
+        "SLL",
+        "SOS",
+        "SRD",
+        "SSP",
+        "STN",
+        "SVC",
+        "SYP",
+        "SZL",
+        "THB",
+        "TJS",
+        "TMT",
+        "TND",
+        "TOP",
+        "TRY",
+        "TTD",
+        "TWD",
+        "TZS",
+        "UAH",
+        "UGX",
+        "USD",
+        "USN",
+        "UYI",
+        "UYU",
+        "UYW",
+        "UZS",
+        "VED",
+        "VES",
+        "VND",
+        "VUV",
+        "WST",
+        "XAF",
+        "XAG",
+        "XAU",
+        "XCD",
+        "XDR",
+        "XOF",
+        "XPD",
+        "XPF",
+        "XPT",
+        "XSU",
+        "XUA",
+        "YER",
+        "ZAR",
+        "ZMW",
+        "ZWG",
+        "ZWL",
+    ]
+)
 YEARS = range(1900, 2200)  # the dates a CRM file can mean (others are typing errors)
 SHOWN = 60  # characters of a cell quoted in a problem's reason
 
@@ -64,15 +256,29 @@ def date_parse(text: str, formats: tuple[str, ...] = ()) -> date:
     return datetime_parse(text, formats).date()
 
 
+def _currency(value: str) -> tuple[str, str]:
+    """(currency code or '', the rest) from a value with a sign or a code before or after."""
+    for sign in sorted(CURRENCY_SIGNS, key=len, reverse=True):
+        if value.startswith(sign) or value.endswith(sign):
+            rest = value[len(sign) :] if value.startswith(sign) else value[: -len(sign)]
+            return CURRENCY_SIGNS[sign], rest.strip()
+    if match := re.fullmatch(r"([A-Za-z]{3})\s*(.*?)|(.*?)\s*([A-Za-z]{3})", value):
+        code = (match.group(1) or match.group(4)).upper()
+        rest = match.group(2) if match.group(1) else match.group(3)
+        if re.search(r"\d", rest):
+            if code not in CURRENCIES:
+                raise ValueProblem(f"{shown(value)}: {code!r} is not a currency code (ISO 4217)")
+            return code, rest.strip()
+    return "", value
+
+
 def amount_parse(text: str, digits: int = 12) -> tuple[Decimal, str]:
-    """(amount, currency code or '') from ``$22,700.00``, ``1 234,50 €``, ``342.09K``...,
-    with at most ``digits`` digits before the decimal point (what the column holds)."""
-    value = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
-    currency = ""
-    for sign, code in CURRENCY_SIGNS.items():
-        if sign in value:
-            currency, value = code, value.replace(sign, "")
-    value = value.replace(" ", "")
+    """(amount, currency code or '') from ``$22,700.00``, ``1 234,50 €``, ``USD 1,200.50``,
+    ``1'234.50 CHF``, ``£12k``..., with at most ``digits`` digits before the decimal point
+    (what the column holds). Thousands are separated by ``,`` ``.`` ``'`` or spaces."""
+    value = re.sub(r"[\s\u00a0\u202f\u2009]+", " ", text.strip())
+    currency, value = _currency(value)
+    value = re.sub(r"[ '\u2019]", "", value)
     scale = Decimal(1)
     if value[-1:].upper() in {"K", "M"}:
         scale = Decimal(1000) if value[-1].upper() == "K" else Decimal(1_000_000)

@@ -81,15 +81,12 @@ def _resolve(events: Sequence[EventIn]) -> tuple[set[int], dict[str, int]]:
     known_ids = (
         set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
     )
-    by_email = (
-        dict(
-            Contact.objects.filter(email_normalized__in=emails).values_list(
-                "email_normalized", "pk"
-            )
-        )
-        if emails
-        else {}
-    )
+    by_email: dict[str, int] = {}
+    if emails:
+        for email, pk in Contact.objects.filter(email_normalized__in=emails).values_list(
+            "email_normalized", "pk"
+        ):
+            by_email[email or ""] = pk
     for source in {source for source, _ in externals}:
         wanted = [external for s, external in externals if s == source]
         by_email.update(

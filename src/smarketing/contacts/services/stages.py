@@ -111,7 +111,10 @@ def history_step_check(step: HistoryStep) -> bool:
         return False
     try:
         move = lifecycle.check_move(
-            step.from_stage, step.to_stage, actor_is_manager=step.actor_is_manager
+            step.from_stage,
+            step.to_stage,
+            actor_is_manager=step.actor_is_manager,
+            by_won_deal=step.source == TransitionSource.DEAL,
         )
     except lifecycle.StageChangeError as exc:
         raise lifecycle.StageChangeError(

@@ -11,7 +11,7 @@ from smarketing.core.errors import DomainError, NotFoundError
 from smarketing.imports.export import COLUMNS, export_lines
 from smarketing.imports.jobs import job_mapping_load, job_mapping_set, job_upload, report_file
 from smarketing.imports.mappings import KINDS, TARGETS
-from smarketing.imports.models import ImportJob, JobStatus
+from smarketing.imports.models import ImportJob, JobOrigin, JobStatus
 from smarketing.imports.selectors import job_get, jobs_recent, mappings_saved
 from smarketing.imports.start import job_start
 from smarketing.users.roles import Capability
@@ -57,7 +57,9 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """The job at its current step; POST moves it to the next one."""
     job = _job(job_id)
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and job.origin == JobOrigin.CLI:
+        error = _("This import ran from the command line: it has no step to take here.")
+    elif request.method == "POST":
         step = request.POST.get("step")
         try:
             if step == "mapping":
