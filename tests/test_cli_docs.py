@@ -110,6 +110,7 @@ def test_the_reference_covers_every_command_and_subcommand() -> None:
         "smarketing consumers",
         "smarketing handoffs",
         "smarketing handoffs route-imported",
+        "smarketing kpis",
     ]
     # and the reference holds each one's help under its own heading
     text = reference()

@@ -5,13 +5,15 @@ raw CSV files (issue 17, acceptance)."""
 from __future__ import annotations
 
 import csv
+import json
 import statistics
 from collections import Counter
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
+from smarketing.cli.main import main
 from smarketing.contacts.models import Account, Contact, Deal
 from smarketing.handoff.models import Team
 from smarketing.imports.engine import import_run
@@ -75,7 +77,11 @@ def _win_rate(won: int, lost: int) -> Decimal:
     return (Decimal(won) / Decimal(won + lost)).quantize(Decimal("0.0001"))
 
 
-def test_the_maven_pipeline_imports_as_the_files_say(agents) -> None:
+def _pct(part: int, whole: int) -> str:
+    return str((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def test_the_maven_pipeline_imports_as_the_files_say(agents, capsys) -> None:
     accounts, pipeline = _csv("accounts.csv"), _csv("sales_pipeline.csv")
     # when
     first = _import("accounts.csv", "maven-accounts.yaml")
@@ -118,6 +124,25 @@ def test_the_maven_pipeline_imports_as_the_files_say(agents) -> None:
         )
         == engaged
     )
+    # the shared KPIs give the same figures (issue 18): win rate overall and by regional
+    # office, won revenue by product, median days from engage to close
+    capsys.readouterr()
+    period = ["--from", "2016-01-01", "--to", "2017-12-31", "--currency", "USD"]
+    assert main(["kpis", *period, "--by", "team", "--format", "json"]) == 0
+    by_team = json.loads(capsys.readouterr().out)["groups"]
+    assert by_team["all"]["win rate"]["value"] == _pct(
+        len(won_rows), len(won_rows) + len(lost_rows)
+    )
+    for office in set(agents.values()):
+        won = sum(1 for r in won_rows if agents[r["sales_agent"]] == office)
+        lost = sum(1 for r in lost_rows if agents[r["sales_agent"]] == office)
+        assert by_team[office]["win rate"]["value"] == _pct(won, won + lost), office
+    assert by_team["all"]["days to close a won deal (median)"]["value"] == round(engaged, 1)
+    assert main(["kpis", *period, "--by", "product", "--format", "json"]) == 0
+    by_product = json.loads(capsys.readouterr().out)["groups"]
+    for product in {r["product"] for r in won_rows}:
+        revenue = sum(Decimal(r["close_value"]) for r in won_rows if r["product"] == product)
+        assert by_product[product]["won revenue"]["value"] == f"{revenue:.2f}", product
     # and the same files again change nothing
     assert _import("accounts.csv", "maven-accounts.yaml").created == 0
     again = _import("sales_pipeline.csv", "maven-pipeline.yaml")

@@ -5,14 +5,17 @@ raw CSV files (issue 17, acceptance)."""
 from __future__ import annotations
 
 import csv
+import json
 import statistics
 from collections import Counter
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from smarketing.cli.main import main
 from smarketing.contacts.models import Contact, Deal, StageTransition
 from smarketing.imports.engine import import_run
 from smarketing.imports.mappings import mapping_load
@@ -44,7 +47,18 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def test_the_olist_funnel_imports_as_the_files_say() -> None:
+def _pct(part: int, whole: int) -> str:
+    return str((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _kpis(capsys, *options: str) -> dict:
+    capsys.readouterr()
+    period = ["--from", "2017-01-01", "--to", "2018-12-31", "--format", "json"]
+    assert main(["kpis", *period, *options]) == 0
+    return json.loads(capsys.readouterr().out)["groups"]
+
+
+def test_the_olist_funnel_imports_as_the_files_say(capsys) -> None:
     mqls, deals = _csv(MQLS), _csv(DEALS)
     # when
     first = _import(MQLS, "olist-mqls.yaml")
@@ -86,6 +100,13 @@ def test_the_olist_funnel_imports_as_the_files_say() -> None:
     )
     assert measured == expected_days
     assert 13 < measured < 15  # about two weeks, not 3,191 days
+    # the shared KPIs give the same figures (issue 18): MQL → won overall and by origin,
+    # median days from first contact to won
+    kpis = _kpis(capsys, "--by", "source")
+    assert kpis["all"]["MQL → won"]["value"] == _pct(len(won_ids), len(mqls))
+    for source, total in expected_origin.items():
+        assert kpis[source]["MQL → won"]["value"] == _pct(expected_won[source], total), source
+    assert kpis["all"]["days MQL → won (median)"]["value"] == round(expected_days, 1)
     # and the same files again change nothing
     history = StageTransition.objects.count()
     assert _import(MQLS, "olist-mqls.yaml").created == 0

@@ -27,6 +27,7 @@ SUBCOMMANDS = (
     "export",
     "consumers",
     "handoffs",
+    "kpis",
 )
 MODULES = {"import": "importer"}  # ``import`` is a Python keyword
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl+C during a one-off command

@@ -1,0 +1,4 @@
+"""Shared KPIs: one set of numbers for both teams, read from the shared record (reads only).
+
+Every formula is written for users in ``docs/kpis.md``.
+"""

@@ -1,0 +1,78 @@
+"""The KPIs of a scope, overall and per group: what the command, the API and the pages show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from smarketing.contacts.models import Deal
+from smarketing.kpis.deals import deal_figures, deals_in
+from smarketing.kpis.figures import Figure
+from smarketing.kpis.funnel import cohort_figures, cohorts, funnel_figures
+from smarketing.kpis.journeys import Journey, journeys
+from smarketing.kpis.labels import contact_labels, deal_labels
+from smarketing.kpis.scope import Scope
+from smarketing.kpis.velocity import velocity_figures
+
+ALL = "all"
+
+
+@dataclass
+class KpiReport:
+    """The figures of each group (``all`` first), and the MQL cohorts of the period."""
+
+    scope: Scope
+    groups: dict[str, dict[str, Figure]] = field(default_factory=dict)
+    cohorts: list[tuple[date, dict[str, Figure]]] = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        """Every figure's name, in the order they are computed."""
+        return list(next(iter(self.groups.values()), {}))
+
+
+def kpis_compute(scope: Scope) -> KpiReport:
+    """Every figure of ``scope`` (docs/kpis.md)."""
+    period = scope.period
+    kept_contacts = _kept(scope, contact_labels)
+    stories = [
+        j for j in journeys(period) if kept_contacts is None or j.contact_id in kept_contacts
+    ]
+    deals = deals_in(period)
+    kept_deals = _kept_deals(scope, deals)
+    deals = [d for d in deals if kept_deals is None or d.pk in kept_deals]
+    report = KpiReport(scope)
+    groups: dict[str, tuple[list[Journey], list[Deal]]] = {ALL: (stories, deals)}
+    if scope.by:
+        contact_group = contact_labels(scope.by, {j.contact_id for j in stories})
+        deal_group = deal_labels(scope.by, deals)
+        for value in sorted(set(contact_group.values()) | set(deal_group.values())):
+            groups[value] = (
+                [j for j in stories if contact_group.get(j.contact_id) == value],
+                [d for d in deals if deal_group.get(d.pk) == value],
+            )
+    for name, (group_stories, group_deals) in groups.items():
+        figures = funnel_figures(group_stories, period)
+        figures.update(velocity_figures(group_stories, period))
+        figures.update(deal_figures(group_deals, scope))
+        report.groups[name] = figures
+    report.cohorts = [
+        (month, cohort_figures(size, reached)) for month, size, reached in cohorts(stories, period)
+    ]
+    return report
+
+
+def _kept(scope: Scope, labels) -> set[int] | None:  # type: ignore[no-untyped-def]
+    """The contacts every filter of ``scope`` keeps (None: no filter)."""
+    kept: set[int] | None = None
+    for dimension, value in scope.where.items():
+        matching = {pk for pk, label in labels(dimension).items() if label == value}
+        kept = matching if kept is None else kept & matching
+    return kept
+
+
+def _kept_deals(scope: Scope, deals: list[Deal]) -> set[int] | None:
+    kept: set[int] | None = None
+    for dimension, value in scope.where.items():
+        matching = {pk for pk, label in deal_labels(dimension, deals).items() if label == value}
+        kept = matching if kept is None else kept & matching
+    return kept
