@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
-from smarketing.api import events, handoffs
+from smarketing.api import events, handoffs, kpis
 from smarketing.api.auth import Refusal
 from smarketing.api.errors import ApiErrorCode, error_response
 from smarketing.core.errors import DomainError
@@ -14,12 +14,14 @@ from smarketing.core.errors import DomainError
 api = NinjaAPI(
     title="Smarketing API",
     version="1",
-    description="Send behaviour events, read and answer hand-offs. Every error is "
+    description="Send behaviour events, read and answer hand-offs, read the shared KPIs. "
+    "Every error is "
     "`{code, message, field}` with a 4xx status; see docs/api.md.",
     urls_namespace="api",
 )
 api.add_router("/", events.router)
 api.add_router("/", handoffs.router)
+api.add_router("/", kpis.router)
 
 
 @api.exception_handler(DomainError)

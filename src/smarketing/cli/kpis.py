@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from smarketing.core.errors import DomainError
-    from smarketing.kpis.report import kpis_compute
+    from smarketing.kpis.report import kpis_compute, report_json
     from smarketing.kpis.scope import scope_from
 
     today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
@@ -107,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
     report = kpis_compute(scope)
     rows = _cohort_rows(report) if args.cohorts else _rows(report)
     if args.format == "json":
-        sys.stdout.write(orjson.dumps(_json(report, args.cohorts)).decode() + "\n")
+        data = report_json(report, cohorts=args.cohorts)
+        sys.stdout.write(orjson.dumps(data).decode() + "\n")
     elif args.format == "csv":
         out = csv.writer(sys.stdout)
         out.writerows(rows)
@@ -143,24 +144,3 @@ def _cohort_rows(report: KpiReport) -> list[list[str]]:
     for month, figures in report.cohorts:
         rows.append([month.strftime("%Y-%m"), *(figures[n].shown() for n in names)])
     return rows
-
-
-def _json(report: KpiReport, cohorts: bool) -> dict[str, object]:
-    period = report.scope.period
-    data: dict[str, object] = {
-        "from": period.first.isoformat(),
-        "to": period.last.isoformat(),
-        "by": report.scope.by,
-        "where": report.scope.where,
-    }
-    if cohorts:
-        data["cohorts"] = [
-            {"month": m.strftime("%Y-%m"), **{k: f.as_json() for k, f in figures.items()}}
-            for m, figures in report.cohorts
-        ]
-    else:
-        data["groups"] = {
-            group: {k: f.as_json() for k, f in figures.items()}
-            for group, figures in report.groups.items()
-        }
-    return data

@@ -76,3 +76,27 @@ def _kept_deals(scope: Scope, deals: list[Deal]) -> set[int] | None:
         matching = {pk for pk, label in deal_labels(dimension, deals).items() if label == value}
         kept = matching if kept is None else kept & matching
     return kept
+
+
+def report_json(report: KpiReport, *, cohorts: bool = False) -> dict[str, object]:
+    """The report as JSON data: the command's ``--format json`` and the API's answer."""
+    period = report.scope.period
+    data: dict[str, object] = {
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "by": report.scope.by,
+        "where": report.scope.where,
+        "currency": report.scope.currency,
+    }
+    if cohorts:
+        data["cohorts"] = [
+            {"month": month.strftime("%Y-%m"), "figures": _figures_json(figures)}
+            for month, figures in report.cohorts
+        ]
+    else:
+        data["groups"] = {group: _figures_json(figures) for group, figures in report.groups.items()}
+    return data
+
+
+def _figures_json(figures: dict[str, Figure]) -> dict[str, dict[str, object]]:
+    return {name: figure.as_json() for name, figure in figures.items()}

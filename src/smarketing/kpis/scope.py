@@ -12,6 +12,7 @@ from django.utils import timezone
 from smarketing.core.errors import DomainError
 from smarketing.kpis.errors import KpiErrorCode
 
+YEARS = (1900, 2199)  # the days a period can cover (others are typing errors)
 # what figures can be grouped or filtered by (docs/kpis.md, "Dimensions")
 DIMENSIONS = (
     "source",
@@ -60,11 +61,18 @@ class Scope:
 
 def _day(text: str, name: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise DomainError(
             f"{text!r} is not a date (YYYY-MM-DD).", code=KpiErrorCode.INVALID_PERIOD, field=name
         ) from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise DomainError(
+            f"{text}: a day from {YEARS[0]} to {YEARS[1]} is expected.",
+            code=KpiErrorCode.INVALID_PERIOD,
+            field=name,
+        )
+    return day
 
 
 def _dimension(name: str, field_name: str) -> str:
