@@ -68,9 +68,13 @@ def contact_list_page(
     after: int | None = None,
     before: int | None = None,
     limit: int = PAGE_SIZE,
+    among: QuerySet[Contact] | None = None,
 ) -> ContactPage:
-    """Return contacts newest first, filtered, ``limit`` at a time after/before a cursor id."""
-    rows: QuerySet[Contact] = Contact.objects.select_related("account", "owner")
+    """Return contacts newest first, filtered, ``limit`` at a time after/before a cursor id
+    (``among``: only those of this queryset, e.g. the contacts behind a KPI)."""
+    rows: QuerySet[Contact] = (
+        among if among is not None else Contact.objects.all()
+    ).select_related("account", "owner")
     if query.strip():
         rows = _search_filter(rows, query.strip())
     if stage:

@@ -25,7 +25,7 @@ ACCOUNT_FIELD = {
 }
 
 
-def _users(dimension: str) -> dict[int, str]:
+def user_labels(dimension: str) -> dict[int, str]:
     """{user id: label} for ``team`` (the first team a user belongs to, by name) or ``rep``."""
     if dimension == "rep":
         return {
@@ -60,7 +60,7 @@ def contact_labels(dimension: str, ids: Iterable[int] | None = None) -> dict[int
         personas = dict(scores.values_list("contact_id", "persona"))
         return {pk: (personas.get(pk) or NONE) for pk in contacts.values_list("pk", flat=True)}
     if dimension in {"team", "rep"}:
-        users = _users(dimension)
+        users = user_labels(dimension)
         return {
             pk: users.get(owner, NONE) if owner else NONE
             for pk, owner in contacts.values_list("pk", "owner_id")
@@ -73,7 +73,7 @@ def deal_labels(dimension: str, deals: list[Deal]) -> dict[int, str]:
     if dimension == "product":
         return {d.pk: d.name or NONE for d in deals}
     if dimension in {"team", "rep"}:
-        users = _users(dimension)
+        users = user_labels(dimension)
         owners = dict(
             Contact.objects.filter(
                 pk__in={d.contact_id for d in deals if d.contact_id}

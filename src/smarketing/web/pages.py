@@ -32,6 +32,7 @@ MENU = [
     Page("routing", _("Routing"), Capability.MANAGE_SALES_TEAM),
     Page("contact_list", _("Contacts"), Capability.VIEW_RECORDS),
     Page("agreement_list", _("Agreement"), Capability.VIEW_RECORDS),
+    Page("kpi_dashboard", _("KPIs"), Capability.VIEW_RECORDS),
     Page("scorecard", _("Scorecard"), Capability.VIEW_SCORECARD),
     Page("import_list", _("Import"), Capability.IMPORT_DATA),
     Page("site_list", _("Tracking"), Capability.MANAGE_INTEGRATIONS),
