@@ -29,14 +29,14 @@ def test_each_role_lands_on_its_view_with_links_to_the_rows(world, users_by_role
     assert marketing.status_code == 200
     page = marketing.content.decode()
     assert 'id="chart-funnel"' in page
-    assert "entered mql" in page
-    assert "win rate" not in page
+    assert 'data-figure="entered mql"' in page
+    assert 'data-figure="win rate"' not in page
     sales = _client(users_by_role, "sales_rep").get(f"/kpis/?{QUARTER}").content.decode()
-    assert "win rate" in sales
+    assert 'data-figure="win rate"' in sales
     assert 'id="chart-funnel"' not in sales
     both = _client(users_by_role, "management").get(f"/kpis/?{QUARTER}").content.decode()
-    assert "win rate" in both
-    assert "entered mql" in both
+    assert "<td>Win rate</td>" in both
+    assert "<td>Entered MQL (marketing qualified)</td>" in both
     # the count of new MQLs links to the three contacts behind it
     link = next(u for u in _links(page) if "entered=mql" in u)
     assert link.startswith("/contacts/?")
@@ -79,3 +79,12 @@ def test_an_empty_period_explains_itself(world, users_by_role) -> None:
     assert page.status_code == 200
     assert "Nothing happened in this period" in page.content.decode()
     assert "no closed deal in the period" in page.content.decode()
+
+
+def test_the_figures_are_named_in_french(world, users_by_role) -> None:
+    client = _client(users_by_role, "management")
+    client.cookies["django_language"] = "fr"
+    page = client.get(f"/kpis/?{QUARTER}").content.decode()
+    assert "<td>Taux de gain</td>" in page
+    assert "<td>Entrés en MQL (qualifié marketing)</td>" in page
+    assert "<h1>KPI partagés</h1>" in page

@@ -257,13 +257,14 @@ def values_unused_report(mapping: Mapping, report: ImportReport) -> None:
     mapping's keys are not checked: they list every value the system can export."""
     from smarketing.imports.mappings import shipped
 
-    if any(m.name == mapping.name and m.values == mapping.values for m in shipped()):
-        return
+    own = next((m.values for m in shipped() if m.name == mapping.name), {})
     used = _used_of(report)
     for target in mapping.values:
         if target not in mapping.columns:
             continue  # the file has no such column: nothing could match
         for key in unused_value_keys(mapping, target, used.get(target, ())):
+            if key in own.get(target, {}):
+                continue  # a shipped key, kept when the wizard adds to its mapping
             reason = (
                 f"the mapping's value {shown(key)} for {target} matched no row: "
                 "is it spelt as in the file?"

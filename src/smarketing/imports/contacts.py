@@ -31,7 +31,7 @@ from smarketing.contacts.services.contacts import ROW_COLUMNS, email_clean
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import DomainError
 from smarketing.core.text import email_normalize, search_key
-from smarketing.imports import dates
+from smarketing.imports import choices, dates
 from smarketing.imports.choices import (
     COUNTRY_CODES,
     choice_value,
@@ -138,7 +138,8 @@ def row_read(
         report.add(Problem(number, "", str(exc)))
         return None
     owner_id = owner_cell(raw, mapping, owners, number, report)
-    consent = cell(raw, mapping, "consent").lower()
+    said = cell(raw, mapping, "consent")  # through the mapping's values: (a wizard's choice)
+    consent = (choices.value_mapped(mapping, "consent", said, report) or said).lower()
     source_text = cell(raw, mapping, "source")
     source = source_text.lower()
     if "source" in mapping.values:  # translated: what the map misses is worth a warning

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from smarketing.core.errors import NotFoundError
 from smarketing.imports.models import ImportJob, SavedMapping
+from smarketing.imports.profile import profile_load
 
 RECENT_JOBS = 50
 
@@ -26,3 +29,8 @@ def job_get(*, job_id: int) -> ImportJob:
 def mappings_saved(*, kind: str) -> QuerySet[SavedMapping]:
     """The column mappings saved for imports of ``kind``."""
     return SavedMapping.objects.filter(kind=kind)
+
+
+def job_profile(*, job: ImportJob) -> dict[str, Any]:
+    """What the upload read of the job's file: its columns, notices, values and dates."""
+    return profile_load(job.stored_as) if job.stored_as else {}

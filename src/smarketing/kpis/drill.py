@@ -44,6 +44,11 @@ def _contact_filter(dimension: str, value: str, prefix: str = "") -> Q:
     return Q(pk__in=[])  # product: deals only
 
 
+def contacts_none() -> QuerySet[Contact]:
+    """No contact: the list behind a figure whose link is wrong."""
+    return Contact.objects.none()
+
+
 def contacts_behind(scope: Scope, *, entered: str) -> QuerySet[Contact]:
     """The contacts that entered ``entered`` for the first time in the scope's period, kept by
     its filters: what the funnel's bar counts."""

@@ -11,7 +11,7 @@ from smarketing.contacts.models import Contact
 from smarketing.contacts.selectors import consent_pending, contact_detail, contact_list_page
 from smarketing.core.errors import DomainError
 from smarketing.core.text import whole_number
-from smarketing.kpis.drill import contacts_behind
+from smarketing.kpis.drill import contacts_behind, contacts_none
 from smarketing.scoring.selectors import contact_score
 from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.roles import Capability
@@ -35,7 +35,7 @@ def _behind(request: HttpRequest) -> tuple[QuerySet[Contact] | None, dict[str, s
     try:
         scope = scope_of(request, DRILL)
     except DomainError as exc:
-        return Contact.objects.none(), {}, exc.message
+        return contacts_none(), {}, exc.message
     return contacts_behind(scope, entered=entered), scope_query(scope, DRILL, entered=entered), ""
 
 

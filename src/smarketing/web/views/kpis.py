@@ -17,6 +17,7 @@ from smarketing.kpis.report import KpiReport, kpis_compute
 from smarketing.kpis.scope import DIMENSIONS, Scope
 from smarketing.users.roles import Capability, Role
 from smarketing.web.pages import requires
+from smarketing.web.views.kpi_labels import kpi_label
 from smarketing.web.views.kpi_params import (
     default_scope,
     drill_contacts,
@@ -85,7 +86,8 @@ def _funnel_chart(report: KpiReport, scope: Scope) -> dict[str, Any]:
 def _cohort_chart(report: KpiReport, scope: Scope) -> dict[str, Any] | None:
     if not report.cohorts:
         return None
-    names = [name for name in report.cohorts[0][1] if name != "MQLs"]
+    keys = [name for name in report.cohorts[0][1] if name != "MQLs"]
+    names = [kpi_label(name) for name in keys]
     months = [month.strftime("%Y-%m") for month, _figures in report.cohorts]
     return {
         "data": [
@@ -93,7 +95,7 @@ def _cohort_chart(report: KpiReport, scope: Scope) -> dict[str, Any] | None:
                 "type": "heatmap",
                 "x": names,
                 "y": months,
-                "z": [[float(f[n].value or 0) for n in names] for _m, f in report.cohorts],
+                "z": [[float(f[k].value or 0) for k in keys] for _m, f in report.cohorts],
                 "colorscale": "Blues",
                 "hovertemplate": "%{y} %{x}: %{z} %<extra></extra>",
             }
@@ -118,7 +120,7 @@ def _rows(report: KpiReport, scope: Scope, view: str) -> list[dict[str, Any]]:
             elif name in DEAL_LINKS and figure.value:
                 link = drill_deals(scope, DEAL_LINKS[name], **where)
             cells.append({"shown": figure.shown(), "reason": figure.reason, "link": link})
-        rows.append({"name": name, "cells": cells})
+        rows.append({"name": name, "label": kpi_label(name), "cells": cells})
     return rows
 
 
