@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "smarketing.contacts",
     "smarketing.notifications",
     "smarketing.tracking",
+    "smarketing.marketing",
     "smarketing.agreement",
     "smarketing.scoring",
     "smarketing.capture",

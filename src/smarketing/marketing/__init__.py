@@ -1,0 +1,1 @@
+"""Marketing's records: campaigns and their costs, content assets, touchpoints, sales targets."""
