@@ -96,17 +96,21 @@ def test_demo_data_is_consistent_with_the_lifecycle_table() -> None:
             assert rule_for(after.from_stage, after.to_stage) is not None
         assert contact.lifecycle_stage == steps[-1].to_stage
         assert contact.stage_changed_at == steps[-1].at
-    # open deal ⇔ opportunity, won ⇔ customer
-    assert set(
-        Deal.objects.filter(status="open").values_list("contact__lifecycle_stage", flat=True)
-    ) <= {"opportunity"}
+    # open new-business deal ⇔ opportunity, won ⇔ customer; upsells are sold to customers
+    first = Deal.objects.filter(deal_type="new")
+    assert set(first.filter(status="open").values_list("contact__lifecycle_stage", flat=True)) <= {
+        "opportunity"
+    }
     assert set(
         Deal.objects.filter(status="won").values_list("contact__lifecycle_stage", flat=True)
     ) == {"customer"}
     assert (
-        Deal.objects.filter(status="open").count()
+        first.filter(status="open").count()
         == Contact.objects.filter(lifecycle_stage="opportunity").count()
     )
+    upsells = Deal.objects.filter(deal_type="upsell")
+    assert upsells.exists()
+    assert set(upsells.values_list("contact__lifecycle_stage", flat=True)) == {"customer"}
     # a funnel: fewer at each step
     reached = dict(
         StageTransition.objects.values_list("to_stage").annotate(

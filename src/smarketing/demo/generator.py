@@ -30,6 +30,7 @@ from smarketing.demo.clocks import clocks_step
 from smarketing.demo.errors import DemoErrorCode
 from smarketing.demo.funnel import behaviour, journey
 from smarketing.demo.handoffs import handoffs_step
+from smarketing.demo.marketing import event_tagged, marketing_step, upsells_step
 from smarketing.handoff.models import Team
 from smarketing.tracking.services import MAX_BATCH, EventIn, events_append
 from smarketing.users.models import User
@@ -227,9 +228,15 @@ def _funnel_chunk(ctx: Context, start: int, size: int) -> dict[str, int]:
                 changed,
             )
         )
+        source = contacts[-1][12]
+        first_view = True
         for kind, at, properties in behaviour(rng, trip, now):
+            tagged = event_tagged(
+                kind, properties, source=source, contact_id=contact_id, first=first_view
+            )
+            first_view = first_view and kind != "page_view"
             behaviours.append(
-                EventIn(type=kind, occurred_at=at, contact_id=contact_id, properties=properties)
+                EventIn(type=kind, occurred_at=at, contact_id=contact_id, properties=tagged)
             )
         previous = ""
         for to_stage, at in trip.path:
@@ -319,6 +326,8 @@ STEPS: list[Callable[[Context], None]] = [
     absences_step,
     handoffs_step,
     clocks_step,
+    upsells_step,
+    marketing_step,
     journal_step,
 ]
 
