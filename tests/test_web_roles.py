@@ -35,7 +35,14 @@ EXPECTED = {
     "/notifications/": set(ROLES),
     "/sla/": {"sales_manager", "admin"},
     "/routing/": {"sales_manager", "admin"},
-    "/scorecard/": {"marketing_manager", "sales_manager", "management", "admin"},
+    "/scorecard/": {
+        "marketing_user",
+        "marketing_manager",
+        "sales_rep",
+        "sales_manager",
+        "management",
+        "admin",
+    },
     "/admin/": {"admin"},
 }
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()

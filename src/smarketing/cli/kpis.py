@@ -20,12 +20,14 @@ FORMATS = ("table", "json", "csv")
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "kpis",
-        help="the shared KPIs of a period: funnel, velocity, deals",
+        help="the shared KPIs of a period: funnel, velocity, deals, attribution, costs",
         description="Print the figures both teams share for a period (days of the company's "
         "time zone): entries per stage, conversion of the period's new MQLs, days in each "
         "stage and from MQL to won, win rate, revenue, deal size, pipeline, forecast and "
-        "sales velocity; overall, or grouped by a dimension. A figure that cannot be computed "
-        "shows — and its reason. Formulas: docs/kpis.md.",
+        "sales velocity; overall, or grouped by a dimension. With --attribution, the credit "
+        "each attribution model gives each campaign, channel or content; with --costs, the "
+        "campaigns' costs, cost per lead, MQL and customer, and ROI per campaign and channel. "
+        "A figure that cannot be computed shows — and its reason. Formulas: docs/kpis.md.",
     )
     parser.add_argument(
         "--from",
@@ -38,8 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--by",
         metavar="DIMENSION",
         default=None,
-        help="group by source, persona, sector, "
-        "size, country, team, rep or product (default: overall only)",
+        help="group by source, persona, sector, size, country, team, rep or product; with "
+        "--attribution by campaign, channel or content (default: overall only; campaign "
+        "with --attribution)",
     )
     parser.add_argument(
         "--where",
@@ -62,7 +65,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--cohorts",
         action="store_true",
-        help="print the cohorts of the months the MQLs came in instead of the figures",
+        help="print the cohorts of the months the MQLs came in instead of the figures "
+        "(default: the figures)",
+    )
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--attribution",
+        action="store_true",
+        help="print the credit of every attribution model side by side per --by group, and "
+        "the deals no touch takes with the reason (default: the figures)",
+    )
+    shown.add_argument(
+        "--costs",
+        action="store_true",
+        help="print total cost, cost per lead, per MQL and per customer (CAC), and ROI per "
+        "campaign and per channel (default: the figures)",
+    )
+    parser.add_argument(
+        "--pipeline",
+        choices=("won", "open"),
+        default=None,
+        help="with --attribution: the deals won in the period, or open at its end (default: won)",
+    )
+    parser.add_argument(
+        "--half-life",
+        metavar="DAYS",
+        default=None,
+        help="the half-life of the time-decay model, in days (default: 7)",
+    )
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="with --costs: the attribution model ROI is computed on: first_touch, "
+        "last_touch, linear, u_shaped, w_shaped, full_path or time_decay (default: linear)",
     )
     parser.add_argument(
         "--format",
@@ -97,8 +132,18 @@ def run(args: argparse.Namespace) -> int:
 
     today = timezone.localdate(timezone.now(), timezone.get_default_timezone())
     last = args.last or today.isoformat()
+    first = args.first or (_day_of(last) - timedelta(days=364)).isoformat()
+    if args.pipeline and not args.attribution:
+        raise CommandError("--pipeline: only with --attribution")
+    if args.model and not args.costs:
+        raise CommandError("--model: only with --costs (--attribution shows every model)")
+    if args.half_life and not (args.attribution or args.costs):
+        raise CommandError("--half-life: only with --attribution or --costs")
+    if args.attribution or args.costs:
+        from smarketing.cli.kpi_money import money_run
+
+        return money_run(args, first=first, last=last, where=where, rates=rates)
     try:
-        first = args.first or (_day_of(last) - timedelta(days=364)).isoformat()
         scope = scope_from(
             first=first, last=last, by=args.by, where=where, rates=rates, currency=args.currency
         )
@@ -109,14 +154,24 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         data = report_json(report, cohorts=args.cohorts)
         sys.stdout.write(orjson.dumps(data).decode() + "\n")
-    elif args.format == "csv":
-        out = csv.writer(sys.stdout)
-        out.writerows(rows)
     else:
+        tables_print([rows], args.format)
+    return 0
+
+
+def tables_print(tables: list[list[list[str]]], form: str) -> None:
+    """Tables as ``csv`` (an empty line between two) or aligned columns."""
+    for number, rows in enumerate(tables):
+        if number:
+            print()
+        if form == "csv":
+            csv.writer(sys.stdout).writerows(rows)
+            sys.stdout.flush()
+            continue
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-    return 0
+            cells = zip(row, widths, strict=True)
+            print("  ".join(cell.ljust(width) for cell, width in cells))
 
 
 def _day_of(text: str):  # type: ignore[no-untyped-def]

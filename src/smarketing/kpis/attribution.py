@@ -182,6 +182,18 @@ def window(touches: Iterable[Touch], *, after: datetime | None, end: datetime) -
     return sorted(kept, key=lambda t: (t.at, t.id))
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """A deal whose amount no touch takes, and why: ``no_contact``, ``no_touch`` (its contact
+    has no touch in its window) or ``no_rate`` (its currency has no rate)."""
+
+    deal_id: int
+    name: str
+    amount: Decimal
+    currency: str
+    reason: str
+
+
 @dataclass
 class Attribution:
     """Credits per model and group (``by``: campaign, channel or content), in ``currency``."""
@@ -194,6 +206,7 @@ class Attribution:
     total: Decimal = Decimal(0)  # their amounts, converted
     unattributed: Decimal = Decimal(0)  # the amounts of those without a contact or a touch
     refused: dict[str, int] = field(default_factory=dict)  # currency without a rate: deals
+    left_out: list[LeftOut] = field(default_factory=list)  # unattributed or refused, by id
 
     def reason(self) -> str:
         """Why some deals are left out (currencies without a rate), or ''."""
@@ -235,7 +248,9 @@ def attribution_compute(
         deals = Deal.objects.filter(created_at__lt=period.end).exclude(closed_at__lt=period.end)
     else:
         raise ValueError("pipeline is 'won' or 'open'")
-    deals = deals.only("amount", "currency", "contact_id", "created_at", "closed_at").order_by("pk")
+    deals = deals.only(
+        "name", "amount", "currency", "contact_id", "created_at", "closed_at"
+    ).order_by("pk")
     result = Attribution(
         by=by, currency=currency, credits={m: defaultdict(Decimal) for m in MODELS}
     )
@@ -246,6 +261,9 @@ def attribution_compute(
         amount = _convert(deal, currency, rates)
         if amount is None:
             result.refused[deal.currency] = result.refused.get(deal.currency, 0) + 1
+            result.left_out.append(
+                LeftOut(deal.pk, deal.name, deal.amount, deal.currency, "no_rate")
+            )
             continue
         result.deals += 1
         result.total += amount
@@ -258,6 +276,8 @@ def attribution_compute(
         touches = window(journeys.get(deal.contact_id or 0, []), after=after, end=end)
         if not touches:
             result.unattributed += amount
+            reason = "no_touch" if deal.contact_id else "no_contact"
+            result.left_out.append(LeftOut(deal.pk, deal.name, amount, currency, reason))
             continue
         result.attributed += 1
         for model in MODELS:

@@ -11,3 +11,6 @@ class KpiErrorCode(ErrorCode):
     INVALID_PERIOD = "invalid_period"
     UNKNOWN_DIMENSION = "unknown_dimension"
     INVALID_RATE = "invalid_rate"
+    INVALID_PIPELINE = "invalid_pipeline"
+    INVALID_HALF_LIFE = "invalid_half_life"
+    UNKNOWN_MODEL = "unknown_model"

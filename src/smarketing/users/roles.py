@@ -61,7 +61,8 @@ _WORKERS = {
 }
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.MARKETING_USER: frozenset(_WORKERS),
+    # both teams read the scorecard: why sales rejects leads, how marketing paces (issue 19)
+    Role.MARKETING_USER: frozenset(_WORKERS | {Capability.VIEW_SCORECARD}),
     Role.MARKETING_MANAGER: frozenset(
         _WORKERS
         | {
@@ -74,7 +75,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_SCORECARD,
         }
     ),
-    Role.SALES_REP: frozenset(_WORKERS | {Capability.EDIT_DEALS, Capability.WORK_LEADS}),
+    Role.SALES_REP: frozenset(
+        _WORKERS | {Capability.EDIT_DEALS, Capability.WORK_LEADS, Capability.VIEW_SCORECARD}
+    ),
     Role.SALES_MANAGER: frozenset(
         _WORKERS
         | {

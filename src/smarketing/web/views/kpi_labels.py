@@ -22,6 +22,20 @@ FIXED = {
     "open pipeline": gettext_lazy("Open pipeline"),
     "weighted forecast": gettext_lazy("Weighted forecast"),
     "sales velocity (per day)": gettext_lazy("Sales velocity (per day)"),
+    "total cost": gettext_lazy("Total cost"),
+    "cost per lead": gettext_lazy("Cost per lead"),
+    "cost per MQL": gettext_lazy("Cost per MQL"),
+    "cost per customer (CAC)": gettext_lazy("Cost per customer (CAC)"),
+}
+# the attribution models (docs/kpis.md, "Attribution")
+MODEL_LABELS = {
+    "first_touch": gettext_lazy("First touch"),
+    "last_touch": gettext_lazy("Last touch"),
+    "linear": gettext_lazy("Linear"),
+    "u_shaped": gettext_lazy("U-shaped"),
+    "w_shaped": gettext_lazy("W-shaped"),
+    "full_path": gettext_lazy("Full path"),
+    "time_decay": gettext_lazy("Time decay"),
 }
 
 

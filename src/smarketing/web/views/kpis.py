@@ -18,6 +18,7 @@ from smarketing.kpis.scope import DIMENSIONS, Scope
 from smarketing.users.roles import Capability, Role
 from smarketing.web.pages import requires
 from smarketing.web.views.kpi_labels import kpi_label
+from smarketing.web.views.kpi_money import money_context
 from smarketing.web.views.kpi_params import (
     default_scope,
     drill_contacts,
@@ -134,7 +135,12 @@ def kpi_dashboard(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         errors, scope = error_fields(exc), default_scope()
     report = kpis_compute(scope)
+    money: dict[str, Any] = {}
+    if view != "sales":
+        money, bad = money_context(request, scope)
+        errors.update(bad)
     context = {
+        **money,
         "view": view,
         "views": VIEWS,
         "scope": scope,
