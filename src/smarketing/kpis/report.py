@@ -45,11 +45,15 @@ def kpis_compute(scope: Scope) -> KpiReport:
     if scope.by:
         contact_group = contact_labels(scope.by, {j.contact_id for j in stories})
         deal_group = deal_labels(scope.by, deals)
-        for value in sorted(set(contact_group.values()) | set(deal_group.values())):
-            groups[value] = (
-                [j for j in stories if contact_group.get(j.contact_id) == value],
-                [d for d in deals if deal_group.get(d.pk) == value],
-            )
+        buckets: dict[str, tuple[list[Journey], list[Deal]]] = {}
+        for journey in stories:  # one pass each, whatever the number of groups
+            label = contact_group.get(journey.contact_id)
+            if label is not None:
+                buckets.setdefault(label, ([], []))[0].append(journey)
+        for deal in deals:
+            if (label := deal_group.get(deal.pk)) is not None:
+                buckets.setdefault(label, ([], []))[1].append(deal)
+        groups.update(sorted(buckets.items()))
     for name, (group_stories, group_deals) in groups.items():
         figures = funnel_figures(group_stories, period)
         figures.update(velocity_figures(group_stories, period))
