@@ -1,153 +1,284 @@
-"""Benchmark: importing a CSV of contacts with dedup and validation, next to a raw insert.
+"""Benchmark: importing contacts with five dated stages, then their deals, next to the raw driver.
 
-    .venv/bin/python bench/import.py [--rows 1000000]
+    .venv/bin/python bench/import.py [--contacts 1000000] [--quick] [--db sqlite|postgres|both]
 
-Writes a CSV (companies on website domains, 2 % duplicate e-mails, 1 % invalid ones), imports
-it with `import_run` into a fresh SQLite database, and prints rows/s and peak RSS growth, then
-inserts the same rows with a raw `executemany` into the same table of another fresh database.
+Writes a contacts CSV (2 % duplicate e-mails, 1 % invalid ones, a company per 12 people, five
+dated stages each, random order) and a deals CSV (a tenth as many, won, lost or open, random
+order; see `bench/import_data.py`). For each database: imports both files with `import_run`
+into a fresh migrated database, in a process of its own (rows/s per file, history rows written,
+peak RSS growth from just before the import); then, in another process and a fresh migrated
+database of the same kind, writes the same final rows with the driver alone (`sqlite3`
+`executemany`, psycopg `COPY`), 1,000 file rows per transaction (`bench/import_raw.py`). Prints
+both, the ratio, and each table's row count on both sides (they must match).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import os
-import random
 import resource
-import sqlite3
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+TABLES = (
+    "contacts_account",
+    "contacts_contact",
+    "contacts_contactexternalid",
+    "contacts_stagetransition",
+    "journal_fact",
+    "contacts_deal",
+    "contacts_dealexternalid",
+)
 
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def write_csv(path: Path, rows: int) -> None:
-    rng = random.Random(3)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(
-            [
-                "email",
-                "first_name",
-                "last_name",
-                "job_title",
-                "account",
-                "account_domain",
-                "lifecycle_stage",
-                "created_at",
-            ]
-        )
-        for i in range(rows):
-            n = i if rng.random() > 0.02 else max(0, i - rng.randint(1, 500))
-            email = f"person{n}@company{n // 12}.example" if rng.random() > 0.01 else f"broken{i}"
-            out.writerow(
-                [
-                    email,
-                    f"First{n}",
-                    f"Last{n}",
-                    rng.choice(["CFO", "DSI", "Gérant"]),
-                    f"Company {n // 12}",
-                    f"company{n // 12}.example",
-                    rng.choice(["lead", "lead", "mql", "subscriber"]),
-                    "2026-03-04 10:00:00",
-                ]
-            )
+def url_of(kind: str, target: str) -> str:
+    return (
+        f"sqlite:///{target}"
+        if kind == "sqlite"
+        else f"postgresql://postgres@127.0.0.1:5432/{target}"
+    )
 
 
-def setup(folder: str) -> None:
-    os.environ.update({"SMARKETING_DATA": folder, "DJANGO_SETTINGS_MODULE": "smarketing.settings"})
-    os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+def django_setup(kind: str, target: str, folder: Path) -> None:
+    os.environ.update(
+        {
+            "SMARKETING_DATA": str(folder / "data"),
+            "DJANGO_SETTINGS_MODULE": "smarketing.settings",
+            "DATABASE_URL": url_of(kind, target),
+        }
+    )
+    sys.path.insert(0, str(ROOT / "src"))
     import django
 
     django.setup()
+
+
+def counts() -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = {}
+        for table in TABLES:
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            found[table] = cursor.fetchone()[0]
+    return found
+
+
+def phase_migrate(kind: str, target: str, folder: Path) -> dict[str, Any]:
+    django_setup(kind, target, folder)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    connection.close()  # SQLite: the WAL folded back before the file is copied
+    return {}
 
 
-def raw_insert(csv_path: Path, db_path: Path) -> float:
-    """The same rows, as they are in the file, with one executemany (no dedup, no checks)."""
-    from smarketing.core.text import email_normalize
+def phase_product(kind: str, target: str, folder: Path, profile: str) -> dict[str, Any]:
+    django_setup(kind, target, folder)
+    from import_data import CONTACTS_MAPPING, DEALS_MAPPING
+    from smarketing.imports.engine import import_run
+    from smarketing.imports.mappings import mapping_from
+    from smarketing.imports.readers import table_open
 
-    db = sqlite3.connect(db_path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    result: dict[str, Any] = {}
+    before = rss_mb()
+    for name, mapping in (("contacts", CONTACTS_MAPPING), ("deals", DEALS_MAPPING)):
+        started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        with table_open(folder / f"{name}.csv") as table:
+            report = import_run(table=table, mapping=mapping_from(mapping, origin=name))
+        if profiler is not None:
+            profiler.disable()
+        result[name] = {
+            "seconds": time.perf_counter() - started,
+            "rows": report.rows,
+            "created": report.created,
+            "unchanged": report.unchanged,
+            "rejected": report.rejected,
+            "warnings": report.warnings,
+            "accounts": report.accounts_created,
+            "history": report.history_rows,
+            "rss": rss_mb() - before,
+        }
+    result["rss_before"] = before
+    if profiler is not None:
+        profiler.dump_stats(profile)
+    result["counts"] = counts()
+    return result
+
+
+def phase_raw(kind: str, target: str, folder: Path) -> dict[str, Any]:
+    django_setup(kind, target, folder)  # for the counts and the connection settings only
+    from django.conf import settings
+
+    from import_raw import raw_run
+    from smarketing.core.config import SQLITE_INIT
+
+    database = settings.DATABASES["default"]["NAME"] if kind == "sqlite" else url_of(kind, target)
+    result = raw_run(kind, database, SQLITE_INIT, folder / "contacts.csv", folder / "deals.csv")
+    result["counts"] = counts()
+    return result
+
+
+def _phase(args: argparse.Namespace, phase: str, target: str) -> dict[str, Any]:
+    """Run ``phase`` in a process of its own; its result."""
+    command = [sys.executable, __file__, "--phase", phase, "--db", args.db, "--target", target]
+    command += ["--folder", str(args.folder), "--profile", args.profile]
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _databases(kind: str, folder: Path) -> tuple[str, str]:
+    """A fresh migrated database for the import and one for the raw baseline."""
+    if kind == "sqlite":
+        product, raw = str(folder / "product.sqlite3"), str(folder / "raw.sqlite3")
+        args = argparse.Namespace(db=kind, folder=folder, profile="")
+        _phase(args, "migrate", raw)
+        shutil.copy(raw, product)
+        return product, raw
+    import psycopg
+
+    stem = f"smk_bench_import_{uuid.uuid4().hex[:8]}"
+    product, raw = f"{stem}_product", f"{stem}_raw"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{raw}"')
+    try:
+        _phase(argparse.Namespace(db=kind, folder=folder, profile=""), "migrate", raw)
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{product}" TEMPLATE "{raw}"')
+    except BaseException:
+        _drop(kind, (raw,))
+        raise
+    return product, raw
+
+
+def _drop(kind: str, names: tuple[str, ...]) -> None:
+    if kind != "postgres":
+        return
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        for name in names:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
-    db.execute("BEGIN")
-    with csv_path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        db.executemany(
-            "INSERT OR IGNORE INTO contacts_contact (email, email_normalized, first_name, "
-            "last_name, search_name, job_title, phone, lifecycle_stage, source, source_detail, "
-            "consent, created_at, updated_at, stage_changed_at) "
-            "VALUES (?, ?, ?, ?, '', ?, '', ?, 'import', '', 'unknown', ?, ?, ?)",
-            (
-                (r[0], email_normalize(r[0]), r[1], r[2], r[3], r[6], r[7], r[7], r[7])
-                for r in reader
-            ),
+    product_db, raw_db = _databases(kind, args.folder)
+    try:
+        print(f"{kind}: migrated in {time.perf_counter() - started:.1f} s", flush=True)
+        phase = argparse.Namespace(db=kind, folder=args.folder, profile=args.profile)
+        product = _phase(phase, "product", product_db)
+        phase.profile = ""
+        raw = _phase(phase, "raw", raw_db)
+    finally:
+        _drop(kind, (product_db, raw_db))
+    for name in ("contacts", "deals"):
+        p, r = product[name], raw[name]
+        rows = p["rows"]
+        print(
+            f"{kind} {name}: {rows:,} rows in {p['seconds']:.1f} s = {rows / p['seconds']:,.0f} "
+            f"rows/s (created {p['created']:,}, unchanged {p['unchanged']:,}, rejected "
+            f"{p['rejected']:,}, warnings {p['warnings']:,}, accounts {p['accounts']:,}, history "
+            f"rows written {p['history']:,}); peak RSS growth {p['rss']:.0f} MB"
         )
-    db.execute("COMMIT")
-    return time.perf_counter() - started
+        print(
+            f"{kind} {name} raw: {r['db_rows']:,} database rows, driver {r['driver']:.1f} s = "
+            f"{rows / r['driver']:,.0f} file rows/s ({r['db_rows'] / r['driver']:,.0f} db "
+            f"rows/s; {r['wall']:.1f} s with reading the file) → ratio "
+            f"{r['driver'] / p['seconds']:.2f}×",
+            flush=True,
+        )
+    for table in TABLES:
+        same = "" if product["counts"][table] == raw["counts"][table] else "   ← differs"
+        print(f"  {table}: {product['counts'][table]:,} / raw {raw['counts'][table]:,}{same}")
+    return {"product": product, "raw": raw}
+
+
+def summary(results: dict[str, dict[str, Any]]) -> None:
+    print(
+        "\n| database | file | rows | import | rows/s | history rows | raw driver | raw rows/s "
+        "| ratio | RSS growth |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    )
+    for kind, result in results.items():
+        product, raw = result["product"], result["raw"]
+        for name in ("contacts", "deals"):
+            p, r = product[name], raw[name]
+            print(
+                f"| {kind} | {name} | {p['rows']:,} | {p['seconds']:.1f} s | "
+                f"{p['rows'] / p['seconds']:,.0f} | {p['history']:,} | {r['driver']:.1f} s | "
+                f"{p['rows'] / r['driver']:,.0f} | {r['driver'] / p['seconds']:.2f}× | "
+                f"{p['rss']:.0f} MB |"
+            )
+        seconds = sum(product[n]["seconds"] for n in ("contacts", "deals"))
+        driver = sum(raw[n]["driver"] for n in ("contacts", "deals"))
+        rows = sum(product[n]["rows"] for n in ("contacts", "deals"))
+        print(
+            f"| {kind} | both | {rows:,} | {seconds:.1f} s | {rows / seconds:,.0f} | | "
+            f"{driver:.1f} s | {rows / driver:,.0f} | {driver / seconds:.2f}× | |"
+        )
+    print("Goals: ≥ 0.15× raw, ≥ 10,000 rows/s, RSS growth ≤ 200 MB.")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--deals", type=int, help="default: a tenth of the contacts")
+    parser.add_argument("--quick", action="store_true", help="50,000 contacts, 5,000 deals")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--profile", default="", help="write the import's cProfile stats here")
+    parser.add_argument("--phase", choices=["migrate", "product", "raw"], help=argparse.SUPPRESS)
+    parser.add_argument("--target", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        csv_path = folder / "contacts.csv"
+    if args.phase:
+        sys.path.insert(0, str(Path(__file__).parent))
+        run = {
+            "migrate": lambda: phase_migrate(args.db, args.target, args.folder),
+            "product": lambda: phase_product(args.db, args.target, args.folder, args.profile),
+            "raw": lambda: phase_raw(args.db, args.target, args.folder),
+        }[args.phase]
+        print(json.dumps(run()))
+        return
+    from import_data import contacts_write, deals_write
+
+    contacts = 50_000 if args.quick else args.contacts
+    deals = args.deals if args.deals is not None else contacts // 10
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    with tempfile.TemporaryDirectory(prefix="smk-bench-import-") as tmp:
+        args.folder = Path(tmp)
         started = time.perf_counter()
-        write_csv(csv_path, args.rows)
+        kept = contacts_write(args.folder / "contacts.csv", contacts)
+        deals_write(args.folder / "deals.csv", deals, kept)
+        size = sum((args.folder / f"{n}.csv").stat().st_size for n in ("contacts", "deals"))
         print(
-            f"wrote {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in "
-            f"{time.perf_counter() - started:.1f} s"
+            f"wrote {contacts:,} contacts ({len(kept):,} kept by the import) and {deals:,} deals "
+            f"({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s",
+            flush=True,
         )
-        setup(str(folder / "data"))
-        from smarketing.imports.engine import import_run
-        from smarketing.imports.mappings import mapping_named
-        from smarketing.imports.readers import table_open
-
-        before = rss_mb()
-        started = time.perf_counter()
-        with table_open(csv_path) as table:
-            report = import_run(table=table, mapping=mapping_named("smarketing-contacts"))
-        seconds = time.perf_counter() - started
-        growth = rss_mb() - before
-        rate = report.rows / seconds
-        print(
-            f"import: {report.rows:,} rows in {seconds:.1f} s = {rate:,.0f} rows/s; created "
-            f"{report.created:,}, unchanged {report.unchanged:,}, rejected {report.rejected:,}, "
-            f"accounts {report.accounts_created:,}; peak RSS growth {growth:.0f} MB"
-        )
-        from django.conf import settings
-
-        raw_db = folder / "raw.sqlite3"
-        import shutil
-
-        shutil.copy(settings.DATABASES["default"]["NAME"], raw_db)
-        db = sqlite3.connect(raw_db)
-        for table_name in (
-            "contacts_stagetransition",
-            "contacts_contactexternalid",
-            "contacts_contact",
-            "contacts_account",
-        ):
-            db.execute(f"DELETE FROM {table_name}")
-        db.commit()
-        db.close()
-        raw = raw_insert(csv_path, raw_db)
-        print(f"raw executemany of the same rows: {raw:.1f} s = {args.rows / raw:,.0f} rows/s")
-        print(
-            f"ratio import/raw speed: {raw / seconds:.2f}× (goal ≥ 10,000 rows/s, RSS growth "
-            "≤ 200 MB)"
-        )
+        results = {kind: bench(kind, args) for kind in kinds}
+    summary(results)
 
 
 if __name__ == "__main__":

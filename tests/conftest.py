@@ -38,6 +38,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _data_folder_per_worker(settings: Any) -> None:
+    """Each pytest-xdist worker keeps its files (uploads, import reports, the e-mail outbox)
+    in a folder of its own: two workers' databases both start their ids at 1, and an import
+    job's files are named after its id."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        settings.DATA_DIR = os.path.join(str(settings.DATA_DIR), worker)
+        os.makedirs(settings.DATA_DIR, exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     """Hash passwords cheaply in tests (the product keeps Django's strong default)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

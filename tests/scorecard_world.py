@@ -139,10 +139,14 @@ def handoff_add(
     for kind, hours in (("accept", accept_hours), ("first_touch", touch_hours)):
         if hours:
             due = created + timedelta(hours=hours)
+            answered = decided if kind == "accept" else None  # the answer stops its clock
             SlaClock.objects.create(
                 handoff_id=handoff.pk,
                 contact=contact,
+                holder=rep,
                 kind=kind,
+                state=("met" if answered <= due else "breached") if answered else "running",
+                stopped_at=answered,
                 started_at=created,
                 at_risk_at=due,
                 due_at=due,

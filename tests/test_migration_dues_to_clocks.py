@@ -24,7 +24,7 @@ from tests.test_migration_score_states import YAML
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BEFORE = [("handoff", "0006_webhook_addresses"), ("sla", "0001_clocks_from_handoff")]
-AFTER = [("handoff", "0007_dues_live_on_clocks")]
+AFTER = [("handoff", "0007_dues_live_on_clocks"), ("sla", "0003_fair_clocks_holder")]
 
 
 def utc(*args: int) -> datetime:
@@ -153,7 +153,10 @@ def test_deadlines_move_onto_the_clocks_and_back(make_user) -> None:
         _migrate(AFTER)
     # then the hand-offs keep no deadline, and the clocks name their hand-off by id only
     assert not {"accept_due", "first_touch_due"} & _columns("handoff_handoff")
-    assert _foreign_keys("sla_slaclock") == [("contact_id", "contacts_contact")]
+    assert _foreign_keys("sla_slaclock") == [
+        ("contact_id", "contacts_contact"),
+        ("holder_id", "users_user"),  # who held the lead (sla 0003), not the hand-off
+    ]
     # each deadline is on a clock: Anne's as they were, the others' new and stopped as they
     # ended — Bob answered at 10:00 (due 17:00: met), called the next day at 11:00 (due 09:00:
     # breached); Carl was rejected at 11:00 (due 10:00: breached), which cancelled his first

@@ -36,6 +36,7 @@ CHUNK = 2000
 CLOCK_COLUMNS = (
     "handoff_id",
     "contact_id",
+    "holder_id",
     "kind",
     "state",
     "started_at",
@@ -79,6 +80,8 @@ def _clocks(
         touches=touches,
         now=now,
     )
+    for clock in clocks:  # held by the salesperson the demo handed the lead to
+        clock.holder_id = handoff.assignee_id
     if handoff.decided_at is not None and handoff.decided_at < now - RECENT:
         for clock in clocks:  # answered before the board's days: closed if still open
             if clock.stopped_at is None:

@@ -105,7 +105,9 @@ class _Load:
 def _escalate(
     clock: SlaClock, handoff: Handoff, calendar: BusinessCalendar, now: datetime, load: _Load
 ) -> None:
-    key = f"handoff-{handoff.pk}-escalation-{clock.step}"
+    # a clock handed on at a reassignment climbs its own ladder: its steps have their own keys
+    turn = "" if clock.started_at == handoff.created_at else f"-{clock.pk}"
+    key = f"handoff-{handoff.pk}-escalation-{clock.step}{turn}"
     step = escalation_claim(clock, handoff.version.agreement.sla.escalation, calendar)
     if step is None or handoff.status != HandoffStatus.OPEN:
         return

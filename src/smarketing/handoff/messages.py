@@ -3,10 +3,16 @@
 Every moment a message shows is written in the team's time zone (the site's without a team):
 the new-MQL message (also to whoever a lead is reassigned to, by a manager or an escalation),
 the reminder and the manager's notice of an unanswered lead.
+
+What must not wait is marked urgent (sent at once whatever the person's digest setting): the
+message to the salesperson a lead is given to, and the reminder or notice of an answer clock at
+risk or breached. A lead waiting in a team's queue is not: the manager's messages about the
+queue are grouped ("12 new MQLs in the France queue") and follow the manager's digest setting.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, tzinfo
 
 from django.utils import timezone
@@ -97,12 +103,23 @@ def handoff_notify(
             (Channel.SLACK, team.slack_webhook_url),
             (Channel.TEAMS, team.teams_webhook_url),
         ]
+    message = handoff_message(handoff, kind=kind, title=title)
+    if handoff.assignee is not None:
+        message = replace(message, urgent=True)
+    elif team is not None:
+        message = replace(
+            message,
+            group=f"queue-{team.pk}",
+            group_title=f"{{count}} new MQLs in the {team} queue",
+            group_link="/inbox/",
+        )
     notify(
         user=recipient,
         key=key or f"handoff-{handoff.pk}-{kind}",
-        message=handoff_message(handoff, kind=kind, title=title),
+        message=message,
         channels=channels,
         now=when,
+        zone=team_zone(handoff),
     )
 
 
@@ -131,7 +148,9 @@ def escalation_notify(
             details=[("Answer due", local_time(handoff.accept_due, handoff))]
             if handoff.accept_due
             else [],
+            urgent=True,
         ),
         channels=[(Channel.EMAIL, recipient.email)],
         now=now,
+        zone=team_zone(handoff),
     )

@@ -38,7 +38,13 @@ from smarketing.journal.choices import FactKind, FactSource
 from smarketing.journal.consumers import ConsumerWaiting, consume, consumer_register
 from smarketing.journal.models import Fact
 from smarketing.scoring.selectors import scores_under
-from smarketing.sla.clocks import clocks_on_answer, clocks_on_touch, clocks_start
+from smarketing.sla.clocks import (
+    clocks_hand_on,
+    clocks_on_answer,
+    clocks_on_touch,
+    clocks_start,
+)
+from smarketing.sla.selectors import dues_of
 from smarketing.sla.workhours import BusinessCalendar
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, user_can
@@ -133,6 +139,7 @@ def _route(facts: list[Fact], when: datetime) -> int:
                 term=term,
                 sla=sla,
                 calendar=calendar,
+                holder_id=decision.user_id,
             )
             handoff.dues_known({clock.kind: clock.due_at for clock in clocks})
             why = f"rule {decision.rule}" + (
@@ -245,7 +252,10 @@ def _close(handoff: Handoff, actor: User, status: str, when: datetime) -> None:
 def handoff_reassign(
     *, actor: User, handoff: Handoff, to: User, reason: str, now: datetime | None = None
 ) -> Handoff:
-    """A manager gives the lead to someone else, saying why; the new holder is told."""
+    """A manager gives the lead to someone else, saying why; the new holder is told.
+
+    The running clocks are handed on (``clocks_hand_on``): a breach stays with whoever held the
+    lead at its deadline, and the new holder gets the term's full time from now."""
     if not (handoff.team and handoff.team.manager_id == actor.pk) and not user_can(
         actor, Capability.ACCESS_ADMIN
     ):
@@ -269,6 +279,14 @@ def handoff_reassign(
     before = handoff.assignee_id
     with transaction.atomic():
         Handoff.objects.filter(pk=handoff.pk).update(assignee=to)
+        clocks_hand_on(
+            handoff_id=handoff.pk,
+            holder_id=to.pk,
+            when=when,
+            sla=handoff.version.agreement.sla,
+            calendar=handoff.team.calendar() if handoff.team else BusinessCalendar(),
+        )
+        handoff.dues_known(dues_of(handoff_ids=[handoff.pk]).get(handoff.pk, {}))
         step = HandoffStep.objects.create(
             handoff=handoff,
             kind=HandoffStepKind.REASSIGNED,

@@ -12,7 +12,7 @@ later row with the same one is reported as a duplicate of that row and not appli
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,14 +23,12 @@ from smarketing.contacts.choices import ConsentState, ContactSource, LifecycleSt
 from smarketing.contacts.judged import contact_judged
 from smarketing.contacts.models import Account, Contact, ContactExternalId
 from smarketing.contacts.services import (
-    HistoryStep,
     profile_change_record,
-    stage_history_bulk_write,
 )
-from smarketing.contacts.services.contacts import ROW_COLUMNS, email_clean
+from smarketing.contacts.services.contacts import email_clean
 from smarketing.core.bulk import rows_insert
 from smarketing.core.errors import DomainError
-from smarketing.core.text import email_normalize, search_key
+from smarketing.core.text import email_normalize
 from smarketing.imports import choices, dates
 from smarketing.imports.choices import (
     COUNTRY_CODES,
@@ -39,13 +37,13 @@ from smarketing.imports.choices import (
     values_unused_report,
 )
 from smarketing.imports.claims import Claims
+from smarketing.imports.contacts_insert import contacts_insert, email_key, name_key
 from smarketing.imports.fit import Fit, max_length
 from smarketing.imports.history import (
     Mark,
     contacts_retell,
     known_marks,
     row_marks,
-    story_tell,
 )
 from smarketing.imports.keys import account_ids, first_id
 from smarketing.imports.lookups import Owners, account_domain, accounts_for, cell, owner_cell
@@ -56,7 +54,6 @@ from smarketing.imports.values import ValueProblem, full_name_split, shown
 # an import moves a known contact forward only: going back (nurturing, re-entry,
 # disqualification) is a decision made in Smarketing that an old file must not undo
 FORWARD = {lifecycle.MoveKind.FORWARD, lifecycle.MoveKind.SKIP}
-NEW_COLUMNS = ROW_COLUMNS
 STAGES = frozenset(LifecycleStage.values)
 CONSENTS = frozenset(ConsentState.values)
 SOURCES = frozenset(ContactSource.values)
@@ -66,7 +63,6 @@ LIMITS = {
     name: max_length(Contact, name)
     for name in ("first_name", "last_name", "job_title", "phone", "source_detail")
 }
-SEARCH = max_length(Contact, "search_name")
 ID = max_length(ContactExternalId, "external_id")
 ACCOUNT = {name: max_length(Account, name) for name in ("name", "domain", "sector")}
 
@@ -200,18 +196,9 @@ def row_read(
     )
 
 
-def _search(first: str, last: str) -> str:
-    """The search key of a name, cut to its column (case folding can lengthen a name)."""
-    return search_key(f"{first} {last}")[:SEARCH].rstrip()
-
-
-def _norm(email: str) -> str:
-    return email_normalize(email) if email else ""
-
-
 def _matches(rows: list[Row], source: str) -> dict[int, Contact]:
     """The existing contact of each row (by external id first, then e-mail)."""
-    emails = {_norm(r.email) for r in rows if r.email}
+    emails = {email_key(r.email) for r in rows if r.email}
     by_email = {c.email_normalized: c for c in Contact.objects.filter(email_normalized__in=emails)}
     ids = {r.external_id for r in rows if r.external_id}
     by_external: dict[str, Contact] = {}
@@ -222,7 +209,7 @@ def _matches(rows: list[Row], source: str) -> dict[int, Contact]:
     found = {}
     for row in rows:
         contact = by_external.get(row.external_id) or (
-            by_email.get(_norm(row.email)) if row.email else None
+            by_email.get(email_key(row.email)) if row.email else None
         )
         if contact is not None:
             found[row.number] = contact
@@ -242,7 +229,7 @@ def _firsts(
     def keys(row: Row) -> list[tuple[str, str]]:
         contact = existing.get(row.number)
         return [
-            ("email", _norm(row.email)),
+            ("email", email_key(row.email)),
             ("external_id", row.external_id),
             ("contact", str(contact.pk) if contact is not None else ""),
         ]
@@ -335,64 +322,8 @@ def _update(contact: Contact, row: Row, account_id: int | None) -> bool:
         contact.account_id = account_id
         changed = True
     if changed:
-        contact.search_name = _search(contact.first_name, contact.last_name)
+        contact.search_name = name_key(contact.first_name, contact.last_name)
     return changed
-
-
-def contacts_insert(
-    rows: list[Row], mapping: Mapping, report: ImportReport, now: datetime
-) -> list[tuple[Row, int]]:
-    """Insert the new contacts of ``rows`` with their history told in time order; return each
-    row with its contact's id."""
-    stories = []
-    fresh = []
-    for row in rows:
-        story = story_tell(0, row.marks)
-        for note in story.notes:
-            report.add(Problem(row.number, "", f"not in the history: {note}", "warning"))
-        last = story.steps[-1]
-        values = row.values
-        fresh.append(
-            (
-                row.email,
-                _norm(row.email) or None,
-                values["first_name"],
-                values["last_name"],
-                _search(values["first_name"], values["last_name"]),
-                values["job_title"],
-                values["phone"],
-                values["account_id"],
-                values["owner_id"],
-                last.to_stage,
-                last.at,
-                values["source"],
-                values["source_detail"],
-                values["consent"] or ConsentState.UNKNOWN,
-                now if values["consent"] else None,
-                row.created_at,
-                now,
-            )
-        )
-        stories.append(story)
-    with_email = [f for f in fresh if f[1]]
-    rows_insert(Contact, NEW_COLUMNS, with_email)
-    ids = dict(
-        Contact.objects.filter(email_normalized__in=[f[1] for f in with_email]).values_list(
-            "email_normalized", "id"
-        )
-    )
-    without = [
-        Contact(**dict(zip(NEW_COLUMNS, f, strict=True))) for f in fresh if not f[1]
-    ]  # no e-mail to find them by: their ids come back from the insert
-    made = iter(Contact.objects.bulk_create(without))
-    created = []
-    steps: list[HistoryStep] = []
-    for row, f, story in zip(rows, fresh, stories, strict=True):
-        pk = ids[f[1]] if f[1] else next(made).pk
-        created.append((row, pk))
-        steps.extend(replace(step, contact_id=pk) for step in story.steps)
-    report.history_rows += stage_history_bulk_write(steps=steps)
-    return created
 
 
 def import_finish(mapping: Mapping, report: ImportReport) -> None:

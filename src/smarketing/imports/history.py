@@ -19,7 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import cast
+
+from django.utils import timezone
 
 from smarketing.contacts import lifecycle
 from smarketing.contacts.choices import DealStatus, LifecycleStage
@@ -27,6 +30,7 @@ from smarketing.contacts.choices import TransitionSource as Source
 from smarketing.contacts.models import Contact, Deal, StageTransition
 from smarketing.contacts.services import HistoryStep, stage_history_bulk_write
 from smarketing.contacts.services.retell import IMPORTED, imported_only, stage_history_retell
+from smarketing.core.bulk import rows_update
 from smarketing.imports import dates
 from smarketing.imports.lookups import cell
 from smarketing.imports.mappings import STAGE_DATES, Mapping
@@ -35,11 +39,13 @@ from smarketing.imports.values import ValueProblem
 
 S = LifecycleStage
 # the order of marks on the same instant: along the funnel, then the exits
-ORDER = {
+ORDER: dict[str, int] = {
     stage: index for index, stage in enumerate([*lifecycle.FORWARD, S.NURTURING, S.DISQUALIFIED])
 }
 ONWARD = {lifecycle.MoveKind.FORWARD, lifecycle.MoveKind.SKIP, lifecycle.MoveKind.WON_DEAL}
 CHUNK = 1000  # contacts retold per query
+# the table's answer for a pair of stages never changes (Move is frozen): asked once per pair
+_rule_for = lru_cache(maxsize=None)(lifecycle.rule_for)
 
 
 def date_cell(mapping: Mapping, target: str, text: str) -> datetime:
@@ -61,7 +67,7 @@ class Mark:
     onward_only: bool = False  # an undated stage of a later file: it only moves forward
 
     def key(self) -> tuple[datetime, bool, int, str]:
-        return (self.at, self.last, ORDER[S(self.stage)], self.reason)
+        return (self.at, self.last, ORDER[self.stage], self.reason)  # StrEnum keys
 
 
 @dataclass
@@ -96,7 +102,7 @@ def story_tell(contact_id: int, marks: Iterable[Mark], *, forward_only: bool = F
             steps.append(_step(contact_id, "", mark))
             stage, by_deal = mark.stage, mark.source == Source.DEAL
             continue
-        move = lifecycle.rule_for(stage, mark.stage)
+        move = _rule_for(stage, mark.stage)
         if (
             move is None
             or move.manager_only
@@ -176,6 +182,9 @@ def _retell_chunk(new: dict[int, list[Mark]], report: ImportReport, rows: dict[i
     retold: dict[int, list[HistoryStep]] = {}
     appended: list[HistoryStep] = []
     finals: dict[int, HistoryStep] = {}
+    extended: list[HistoryStep] = []  # new steps after an imported history told the same
+    moved: list[tuple[str, datetime, datetime, int]] = []
+    now = timezone.now()
     for contact_id in ids:
         if contact_id in lived:
             steps = _append(contact_id, history[contact_id], new[contact_id], report, rows)
@@ -193,8 +202,15 @@ def _retell_chunk(new: dict[int, list[Mark]], report: ImportReport, rows: dict[i
             report.add(Problem(row, "", f"contradiction: {text}", "warning"))
         if _same(story.steps, history[contact_id]):
             continue
+        if (after := _after(story.steps, history[contact_id])) is not None:
+            extended.extend(after)  # the same story, longer: only its new steps are written
+            moved.append((after[-1].to_stage, after[-1].at, now, contact_id))
+            continue
         retold[contact_id] = story.steps
     report.history_rows += stage_history_retell(stories=retold)
+    if extended:
+        report.history_rows += stage_history_bulk_write(steps=extended)
+        rows_update(Contact, ("lifecycle_stage", "stage_changed_at", "updated_at"), moved)
     if appended:
         report.history_rows += stage_history_bulk_write(steps=appended)
         for contact_id, step in finals.items():
@@ -211,6 +227,14 @@ def _same(steps: list[HistoryStep], history: list[StageTransition]) -> bool:
     told = [(s.from_stage, s.to_stage, s.at, s.source, s.reason) for s in steps]
     kept = [(t.from_stage, t.to_stage, t.at, t.source, t.reason) for t in history]
     return told == kept
+
+
+def _after(steps: list[HistoryStep], history: list[StageTransition]) -> list[HistoryStep] | None:
+    """The steps after ``history`` when the story tells it unchanged and then goes on (a deal
+    closed after the contact's last imported stage), else None: the story must be retold."""
+    if not history or len(steps) <= len(history):
+        return None
+    return steps[len(history) :] if _same(steps[: len(history)], history) else None
 
 
 def _append(

@@ -9,16 +9,49 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import orjson
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import escape
 
-from smarketing.notifications.models import Channel, Delivery, Notification
+from smarketing.notifications.models import Channel, Delivery, Digest
 
 TIMEOUT = 10.0
+
+
+class Content(Protocol):
+    """What a message says: a notification, or a digest's summary."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def details(self) -> Any: ...
+    @property
+    def link(self) -> str: ...
+
+
+class Addressed(Protocol):
+    """Where a message goes and the key it carries: a delivery or a digest."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A digest's message: one fact per line ("65 new MQLs in the France queue", its link)."""
+
+    title: str
+    body: str = ""
+    details: list[tuple[str, str]] = field(default_factory=list)
+    link: str = ""
 
 
 class SendError(Exception):
@@ -63,11 +96,11 @@ def message_id(key: str) -> str:
     return f"<{key}@smarketing>"
 
 
-def _facts(notification: Notification) -> list[tuple[str, str]]:
+def _facts(notification: Content) -> list[tuple[str, str]]:
     return [(str(label), str(value)) for label, value in notification.details]
 
 
-def email_message(notification: Notification, delivery: Delivery) -> EmailMultiAlternatives:
+def email_message(notification: Content, delivery: Addressed) -> EmailMultiAlternatives:
     """The e-mail: plain text and HTML, with the delivery's Message-ID."""
     link = absolute(notification.link)
     facts = _facts(notification)
@@ -92,7 +125,7 @@ def email_message(notification: Notification, delivery: Delivery) -> EmailMultiA
     return message
 
 
-def slack_payload(notification: Notification, delivery: Delivery) -> dict[str, Any]:
+def slack_payload(notification: Content, delivery: Addressed) -> dict[str, Any]:
     """A Slack incoming-webhook message (Block Kit) with a button to the lead."""
     link = absolute(notification.link)
     blocks: list[dict[str, Any]] = [
@@ -126,7 +159,7 @@ def slack_payload(notification: Notification, delivery: Delivery) -> dict[str, A
     return {"text": slack_text(notification.title), "blocks": blocks}
 
 
-def teams_payload(notification: Notification, delivery: Delivery) -> dict[str, Any]:
+def teams_payload(notification: Content, delivery: Addressed) -> dict[str, Any]:
     """A Microsoft Teams Workflows webhook message: one Adaptive Card."""
     link = absolute(notification.link)
     card: dict[str, Any] = {
@@ -180,8 +213,30 @@ def _post(url: str, payload: dict[str, Any], key: str) -> None:
 
 def send(delivery: Delivery) -> None:
     """Send one delivery on its channel; raise :class:`SendError` when it did not go out."""
-    notification = delivery.notification
-    if delivery.channel == Channel.EMAIL:
+    send_content(delivery.notification, delivery, channel=delivery.channel)
+
+
+def digest_summary(digest: Digest) -> Summary:
+    """A digest's message: its title says the count when it has one line, else the total."""
+    lines = [(str(title), int(count), str(link)) for title, count, link in digest.lines]
+    total = sum(count for _, count, _ in lines)
+    title = lines[0][0] if len(lines) == 1 else f"Smarketing digest: {total} notifications"
+    return Summary(
+        title=title,
+        body="\n".join(title for title, _, _ in lines) if len(lines) > 1 else "",
+        details=[(title, absolute(link) or "—") for title, _, link in lines],
+        link=lines[0][2] if len(lines) == 1 else "/notifications/",
+    )
+
+
+def send_digest(digest: Digest) -> None:
+    """Send one digest on its channel; raise :class:`SendError` when it did not go out."""
+    send_content(digest_summary(digest), digest, channel=digest.channel)
+
+
+def send_content(notification: Content, delivery: Addressed, *, channel: str) -> None:
+    """Send ``notification`` to ``delivery``'s target on ``channel``, with its key."""
+    if channel == Channel.EMAIL:
         try:
             get_connection(timeout=TIMEOUT).send_messages([email_message(notification, delivery)])
         except OSError as exc:  # smtplib's errors are OSErrors
@@ -191,7 +246,7 @@ def send(delivery: Delivery) -> None:
         return
     payload = (
         slack_payload(notification, delivery)
-        if delivery.channel == Channel.SLACK
+        if channel == Channel.SLACK
         else teams_payload(notification, delivery)
     )
     _post(delivery.target, payload, delivery.key)

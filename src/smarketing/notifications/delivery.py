@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from smarketing.jobs.durable import RetryPolicy
 from smarketing.notifications import channels
-from smarketing.notifications.models import Delivery, DeliveryStatus
+from smarketing.notifications.models import Delivery, DeliveryStatus, Digest
 
 logger = logging.getLogger("smarketing.notifications")
 RETRY = RetryPolicy(max_attempts=5, base_delay=10.0, max_delay=600.0)
+# nothing left to send: sent, given up, or sent inside a digest
+DONE = frozenset({DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.DIGESTED})
 
 
 def delivery_send(delivery_id: int) -> timedelta | None:
@@ -23,7 +25,7 @@ def delivery_send(delivery_id: int) -> timedelta | None:
     then sees the same key twice and keeps one.
     """
     delivery = Delivery.objects.select_related("notification").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status in {DeliveryStatus.SENT, DeliveryStatus.FAILED}:
+    if delivery is None or delivery.status in DONE:
         return None
     attempt = delivery.attempts + 1
     try:
@@ -38,6 +40,30 @@ def delivery_send(delivery_id: int) -> timedelta | None:
         logger.warning("Delivery %s failed (attempt %s): %s", delivery.key, attempt, exc)
         return None if gave_up else timedelta(seconds=RETRY.delay(attempt))
     Delivery.objects.filter(pk=delivery.pk).update(
+        attempts=attempt, status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return None
+
+
+def digest_send(digest_id: int) -> timedelta | None:
+    """Try to send the digest, as :func:`delivery_send` does a delivery: the same retries, and
+    the same key on every attempt so a receiver keeps one."""
+    digest = Digest.objects.filter(pk=digest_id).first()
+    if digest is None or digest.status in {DeliveryStatus.SENT, DeliveryStatus.FAILED}:
+        return None
+    attempt = digest.attempts + 1
+    try:
+        channels.send_digest(digest)
+    except channels.SendError as exc:
+        gave_up = attempt >= RETRY.max_attempts or isinstance(exc, channels.PermanentSendError)
+        Digest.objects.filter(pk=digest.pk).update(
+            attempts=attempt,
+            last_error=str(exc)[:500],
+            status=DeliveryStatus.FAILED if gave_up else DeliveryStatus.RETRYING,
+        )
+        logger.warning("Digest %s failed (attempt %s): %s", digest.key, attempt, exc)
+        return None if gave_up else timedelta(seconds=RETRY.delay(attempt))
+    Digest.objects.filter(pk=digest.pk).update(
         attempts=attempt, status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
     )
     return None

@@ -1,8 +1,10 @@
 """The manager's SLA board: open clocks by salesperson, and those that need attention now.
 
 The clocks hold their hand-off's id only (``sla`` sits below ``handoff``): the board selects the
-open clocks of the teams' hand-offs by that id, counts them by the hand-off's salesperson, and
-reads the hand-offs of the clocks it lists in one query.
+open clocks of the teams' hand-offs by that id, counts them by their holder — who held the lead
+while each ran, so a breach handed on at a reassignment stays with whoever held the lead at its
+deadline (docs/adr/0017-fair-clocks.md) — and reads the hand-offs of the clocks it lists in one
+query.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Q, QuerySet
 
 from smarketing.handoff.models import Handoff, Team
 from smarketing.handoff.selectors import ClockLine, clock_lines
 from smarketing.notifications.models import Delivery, DeliveryStatus
 from smarketing.sla.choices import ClockState
-from smarketing.sla.selectors import clocks_needing_attention, clocks_open
+from smarketing.sla.selectors import clocks_held, clocks_needing_attention
 from smarketing.users.models import User
 
 ATTENTION_LIMIT = 200
@@ -59,13 +61,11 @@ def _handoff_ids(teams: list[Team]) -> QuerySet[Handoff, Any]:
 
 
 def _lines(teams: list[Team]) -> list[RepLine]:
-    """Open clocks counted by their hand-off's salesperson and state, by name (the team's
-    queue, without a salesperson, last)."""
-    assignee = Handoff.objects.filter(pk=OuterRef("handoff_id")).values("assignee_id")[:1]
+    """Open clocks (and the breaches handed on with them) counted by their holder and state, by
+    name (the team's queue, without a salesperson, last)."""
     rows = list(
-        clocks_open(handoff_ids=_handoff_ids(teams))
-        .annotate(assignee=Subquery(assignee))
-        .values("assignee")
+        clocks_held(handoff_ids=_handoff_ids(teams))
+        .values(assignee=F("holder_id"))
         .annotate(
             running=Count("id", filter=Q(state=ClockState.RUNNING)),
             at_risk=Count("id", filter=Q(state=ClockState.AT_RISK)),

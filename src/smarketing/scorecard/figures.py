@@ -4,12 +4,17 @@ Every figure counts the hand-offs *created* in a month (months of the site's tim
 computed by the database, a few grouped queries whatever the number of hand-offs. The deadlines
 are the SLA clocks' (``sla.selectors.due_of``), the one place they are stored. The definitions
 are written for users in ``docs/scorecard.md``.
+
+A reassignment hands the clocks on (docs/adr/0017-fair-clocks.md): the company's, a team's and a
+term's figures measure each hand-off against the deadline first promised, so a lead that waited
+too long counts as late whoever answered it; a salesperson's (or the queue's) figures measure
+the hand-offs they hold against their own clocks, and add the breaches they handed on.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Any
@@ -39,7 +44,7 @@ from smarketing.handoff.choices import HandoffStatus
 from smarketing.handoff.models import Handoff
 from smarketing.scorecard.months import handoffs_in_months, month_of
 from smarketing.sla.choices import ClockKind
-from smarketing.sla.selectors import due_of
+from smarketing.sla.selectors import answers_by_holder, breaches_handed_on, due_of
 
 TOUCH_KINDS = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING)
 SQL_OR_BEYOND = (LifecycleStage.SQL, LifecycleStage.OPPORTUNITY, LifecycleStage.CUSTOMER)
@@ -118,7 +123,7 @@ def _follow_up_terms(handoffs: QuerySet[Handoff]) -> tuple[Any, Any]:
     return end, count
 
 
-def _annotate(handoffs: QuerySet[Handoff]) -> QuerySet[Handoff]:
+def _annotate(handoffs: QuerySet[Handoff], *, first: bool) -> QuerySet[Handoff]:
     touches = Activity.objects.filter(
         contact=OuterRef("contact_id"),
         kind__in=TOUCH_KINDS,
@@ -127,7 +132,8 @@ def _annotate(handoffs: QuerySet[Handoff]) -> QuerySet[Handoff]:
     follow_up_end, follow_ups = _follow_up_terms(handoffs)
     return (
         handoffs.annotate(
-            answer_due=due_of(ClockKind.ACCEPT), touch_due=due_of(ClockKind.FIRST_TOUCH)
+            answer_due=due_of(ClockKind.ACCEPT, first=first),
+            touch_due=due_of(ClockKind.FIRST_TOUCH, first=first),
         )
         .annotate(
             month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()),
@@ -186,12 +192,23 @@ def _counts(now: datetime) -> dict[str, Count]:
 
 
 def _figures(
-    handoffs: QuerySet[Handoff], months: list[date], now: datetime, group: str | None
+    handoffs: QuerySet[Handoff],
+    months: list[date],
+    now: datetime,
+    group: str | None,
+    holders: QuerySet[Handoff] | None = None,
+    holder_id: int | None = None,
 ) -> dict[tuple[date, Group], Figures]:
-    """Figures per (month, value of ``group``) for the hand-offs created in ``months``."""
+    """Figures per (month, value of ``group``) for the hand-offs created in ``months``.
+
+    With ``holders`` (the hand-offs whose handed-on breaches count: grouped or filtered by
+    salesperson), each hand-off is measured against its current holder's clocks and each
+    breach handed on counts for its holder (only ``holder_id``'s when given); else against the
+    deadlines first promised."""
     handoffs = handoffs_in_months(handoffs, months)
     fields = ["month", group] if group else ["month"]
-    rows = _annotate(handoffs).values(*fields).annotate(**_counts(now)).order_by()
+    first = holders is None
+    rows = _annotate(handoffs, first=first).values(*fields).annotate(**_counts(now)).order_by()
     durations: dict[tuple[date, Group], list[float]] = defaultdict(list)
     accepted = handoffs.filter(status=HandoffStatus.ACCEPTED, decided_at__isnull=False)
     for row in accepted.values("created_at", "decided_at", *fields[1:]):
@@ -204,7 +221,61 @@ def _figures(
         figures[(month, key)] = Figures(
             month=month, group=key, median_hours_to_accept=median(hours) if hours else None, **row
         )
+    if holders is not None:
+        held = handoffs_in_months(holders, months)
+        _count_answers_by_holder(figures, held, group, holder_id, now)
+        _add_handed_on_touches(figures, held, group, holder_id)
     return figures
+
+
+def _count_answers_by_holder(
+    figures: dict[tuple[date, Group], Figures],
+    handoffs: QuerySet[Handoff],
+    group: str | None,
+    holder_id: int | None,
+    now: datetime,
+) -> None:
+    """ "Answered in time" per holder, from the answer clocks: each clock counts for whoever
+    held the lead while it ran (a breach handed on included), in the month of its hand-off."""
+    created = Handoff.objects.filter(pk=OuterRef("handoff_id")).values("created_at")[:1]
+    month = TruncMonth(
+        Subquery(created), tzinfo=timezone.get_default_timezone(), output_field=DateTimeField()
+    )
+    rows = answers_by_holder(handoff_ids=handoffs.values("pk"), now=now, month=month)
+    for key in figures:
+        figures[key] = replace(figures[key], answered_in_time=0, accept_measured=0)
+    for row in rows:
+        if holder_id is not None and row["holder_id"] != holder_id:
+            continue
+        at = (month_of(row["month"]), row["holder_id"] if group else None)
+        if not row["measured"] and at not in figures:
+            continue  # a clock handed on before its deadline: nothing to show for its holder
+        found = figures.get(at, Figures(month=at[0], group=at[1]))
+        figures[at] = replace(
+            found,
+            answered_in_time=found.answered_in_time + row["in_time"],
+            accept_measured=found.accept_measured + row["measured"],
+        )
+
+
+def _add_handed_on_touches(
+    figures: dict[tuple[date, Group], Figures],
+    handoffs: QuerySet[Handoff],
+    group: str | None,
+    holder_id: int | None,
+) -> None:
+    """Count each first touch breached then handed on at a reassignment for its holder (the
+    queue: ``None``): measured and late, in the month of its hand-off."""
+    breaches = [
+        b
+        for b in breaches_handed_on(handoff_ids=handoffs.values("pk"))
+        if b[2] == ClockKind.FIRST_TOUCH and (holder_id is None or b[1] == holder_id)
+    ]
+    created = dict(handoffs.filter(pk__in={b[0] for b in breaches}).values_list("pk", "created_at"))
+    for handoff_id, holder, _kind in breaches:
+        at = (month_of(created[handoff_id]), holder if group else None)
+        found = figures.get(at, Figures(month=at[0], group=at[1]))
+        figures[at] = replace(found, touch_measured=found.touch_measured + 1)
 
 
 def scorecard_months(
@@ -218,9 +289,11 @@ def scorecard_months(
     handoffs = Handoff.objects.all()
     if team_id is not None:
         handoffs = handoffs.filter(team_id=team_id)
+    holders = None
     if assignee_id is not None:
+        holders = handoffs
         handoffs = handoffs.filter(assignee_id=assignee_id)
-    found = _figures(handoffs, months, now, None)
+    found = _figures(handoffs, months, now, None, holders, assignee_id)
     return [found.get((month, None), Figures(month=month)) for month in months]
 
 
@@ -233,7 +306,7 @@ def scorecard_groups(
     handoffs = Handoff.objects.all()
     if team_id is not None:
         handoffs = handoffs.filter(team_id=team_id)
-    found = _figures(handoffs, [month], now, by)
+    found = _figures(handoffs, [month], now, by, handoffs if by == "assignee_id" else None)
     return sorted(found.values(), key=lambda f: (f.group is None, str(f.group)))
 
 

@@ -15,10 +15,12 @@ class ClockKind(models.TextChoices):
 
 
 class ClockState(models.TextChoices):
-    """Where a clock stands. A clock stopped after its deadline stays ``breached``."""
+    """Where a clock stands. A clock stopped after its deadline stays ``breached``; one whose
+    holder passed the lead on before its deadline is ``handed_on`` (nobody's breach)."""
 
     RUNNING = "running", _("Running")
     AT_RISK = "at_risk", _("At risk")
     BREACHED = "breached", _("Breached")
     MET = "met", _("Met")
     CANCELLED = "cancelled", _("Cancelled")
+    HANDED_ON = "handed_on", _("Handed on")

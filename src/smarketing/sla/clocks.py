@@ -39,8 +39,10 @@ def clocks_start(
     term: SlaTerm | None,
     sla: Sla,
     calendar: BusinessCalendar,
+    holder_id: int | None = None,
 ) -> list[SlaClock]:
-    """Create a hand-off's clocks from its SLA term (none without a term)."""
+    """Create a hand-off's clocks from its SLA term (none without a term), held by
+    ``holder_id`` (the salesperson it was handed to; ``None``: the team's queue)."""
     clocks = clocks_plan(
         handoff_id=handoff_id,
         contact_id=contact_id,
@@ -48,6 +50,7 @@ def clocks_start(
         term=term,
         sla=sla,
         calendar=calendar,
+        holder_id=holder_id,
     )
     return SlaClock.objects.bulk_create(clocks) if clocks else []
 
@@ -60,6 +63,7 @@ def clocks_plan(
     term: SlaTerm | None,
     sla: Sla,
     calendar: BusinessCalendar,
+    holder_id: int | None = None,
 ) -> list[SlaClock]:
     """A hand-off's clocks from its SLA term, deadlines computed, not saved yet."""
     if term is None:
@@ -76,6 +80,7 @@ def clocks_plan(
             SlaClock(
                 handoff_id=handoff_id,
                 contact_id=contact_id,
+                holder_id=holder_id,
                 kind=kind,
                 started_at=start,
                 allowance_seconds=allowance,
@@ -93,6 +98,7 @@ def clocks_plan(
             SlaClock(
                 handoff_id=handoff_id,
                 contact_id=contact_id,
+                holder_id=holder_id,
                 kind=ClockKind.FOLLOW_UP,
                 started_at=start,
                 allowance_seconds=days.total_seconds(),
@@ -139,6 +145,73 @@ def clocks_on_touch(*, contact_id: int, kind: str, when: datetime) -> int:
         moved += follow_ups.update(done=F("done") + 1)
         follow_ups.filter(done__gte=F("needed")).update(stopped_at=when, state=_stopped_state(when))
     return moved
+
+
+def clocks_hand_on(
+    *, handoff_id: int, holder_id: int | None, when: datetime, sla: Sla, calendar: BusinessCalendar
+) -> list[SlaClock]:
+    """The lead changes hands at ``when``: its running clocks are handed on to ``holder_id``.
+
+    Each running clock is closed for its holder — ``breached`` when its deadline had passed
+    (the breach stays theirs), else ``handed_on`` (nobody's breach) — and the new holder gets a
+    fresh clock of the same kind: the term's full allowance from ``when``, in working time (in
+    calendar days for follow-ups), the actions already done carried over, the escalation
+    ladder from its first step. Returns the new clocks. Called by the reassignment, in its
+    transaction (docs/adr/0017-fair-clocks.md).
+    """
+    with transaction.atomic():
+        running = list(
+            SlaClock.objects.select_for_update()
+            .filter(handoff_id=handoff_id, handed_on_at=None, stopped_at=None)
+            .order_by("id")
+        )
+        if not running:
+            return []
+        late = [c for c in running if c.due_at < when or c.state == ClockState.BREACHED]
+        ended = SlaClock.objects.filter(pk__in=[c.pk for c in running])
+        ended.filter(pk__in=[c.pk for c in late]).update(state=ClockState.BREACHED)
+        ended.exclude(pk__in=[c.pk for c in late]).update(state=ClockState.HANDED_ON)
+        ended.update(stopped_at=when, handed_on_at=when, next_step_at=None)
+        facts_record(
+            [
+                _clock_fact(
+                    FactKind.SLA_BREACHED,
+                    (c.pk, c.handoff_id, c.contact_id, c.kind, c.due_at),
+                    when,
+                )
+                for c in late
+                if c.state != ClockState.BREACHED  # the sweep had not marked it yet
+            ],
+            now=when,
+        )
+        fresh = [_fresh(clock, holder_id, when, sla, calendar) for clock in running]
+        return SlaClock.objects.bulk_create(fresh)
+
+
+def _fresh(
+    clock: SlaClock, holder_id: int | None, when: datetime, sla: Sla, calendar: BusinessCalendar
+) -> SlaClock:
+    """``clock``'s successor for the new holder: the same commitment, a full allowance."""
+    allowance, risk = clock.allowance_seconds, sla.at_risk_percent / 100
+    fresh = SlaClock(
+        handoff_id=clock.handoff_id,
+        contact_id=clock.contact_id,
+        holder_id=holder_id,
+        kind=clock.kind,
+        started_at=when,
+        allowance_seconds=allowance,
+        needed=clock.needed,
+        done=clock.done,
+    )
+    if clock.kind == ClockKind.FOLLOW_UP:  # calendar days
+        fresh.at_risk_at = when + timedelta(seconds=allowance * risk)
+        fresh.due_at = when + timedelta(seconds=allowance)
+        return fresh
+    fresh.at_risk_at = calendar.deadline(when, allowance * risk)
+    fresh.due_at = calendar.deadline(when, allowance)
+    if clock.kind == ClockKind.ACCEPT:
+        fresh.next_step_at = calendar.deadline(when, allowance * sla.escalation[0].share)
+    return fresh
 
 
 def clocks_delete(*, handoff_ids: list[int]) -> int:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from smarketing.contacts.models import Contact
 from smarketing.sla.choices import ClockKind, ClockState
+from smarketing.users.models import User
 
 
 class SubjectId(models.BigIntegerField):
@@ -36,12 +37,28 @@ class SlaClock(models.Model):
     deadlines live here only: the hand-off reads its own from its clocks. The clock holds its
     hand-off's id (``handoff_id``, a plain integer: ``handoff`` is the layer above) and, for the
     touches that move it, its contact.
+
+    A clock measures one **holder**: the salesperson who held the lead while it ran, or the
+    team's queue (``holder`` empty). A reassignment hands the running clocks on
+    (``clocks_hand_on``): each is closed — ``handed_on_at`` set, ``breached`` when its deadline
+    had passed, else ``handed_on`` — and the new holder gets a fresh one of the same kind. So a
+    hand-off has one current clock per kind (``handed_on_at`` empty) and the handed-on ones
+    before it; its first one carries the deadline first promised (docs/adr/0017-fair-clocks.md).
     """
 
     handoff = SubjectId(_("hand-off"))
     handoff_id: int  # the column and the attribute of ``handoff`` (SubjectId)
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    holder = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("holder"),
+        help_text=_("Who held the lead while this clock ran; empty: the team's queue."),
     )
     kind = models.CharField(_("commitment"), max_length=12, choices=ClockKind.choices)
     state = models.CharField(
@@ -56,15 +73,21 @@ class SlaClock(models.Model):
     done = models.PositiveSmallIntegerField(_("actions done"), default=0)
     step = models.PositiveSmallIntegerField(_("escalation steps taken"), default=0)
     next_step_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
+    handed_on_at = models.DateTimeField(_("handed on at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         ordering = ["due_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["handoff", "kind"], name="clock_once_per_kind")
+            models.UniqueConstraint(
+                fields=["handoff", "kind"],
+                name="clock_once_per_kind",
+                condition=Q(handed_on_at=None),
+            )
         ]
         indexes = [
+            models.Index(fields=["handoff", "kind"], name="clock_of_handoff"),
             models.Index(
                 fields=["state", "due_at"], name="clock_open", condition=Q(stopped_at=None)
             ),

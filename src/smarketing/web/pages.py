@@ -38,6 +38,7 @@ MENU = [
     Page("site_list", _("Tracking"), Capability.MANAGE_INTEGRATIONS),
     Page("form_list", _("Forms"), Capability.MANAGE_INTEGRATIONS),
     Page("token_list", _("API tokens"), Capability.MANAGE_INTEGRATIONS),
+    Page("notification_preferences", _("Notification preferences"), Capability.VIEW_RECORDS),
 ]
 
 

@@ -82,6 +82,11 @@ urlpatterns = [
     path(
         "notifications/read/", notifications.notifications_read_all, name="notifications_read_all"
     ),
+    path(
+        "notifications/preferences/",
+        notifications.notification_preferences,
+        name="notification_preferences",
+    ),
     path("sla/", sla.sla_board_page, name="sla_board"),
     path("routing/", routing.routing_page, name="routing"),
     path("scorecard/", scorecard.scorecard_page, name="scorecard"),
