@@ -16,6 +16,7 @@ import csv
 import json
 import sqlite3
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
@@ -102,7 +103,7 @@ STAGE_UPDATE = (
 )
 
 
-class Writer:
+class Writer(ABC):
     """Times the driver's work; subclasses write rows with their driver."""
 
     def __init__(self) -> None:
@@ -118,14 +119,16 @@ class Writer:
         self.driver += time.perf_counter() - started
         self.rows += sum(len(rows) for rows in tables.values()) + len(updates)
 
+    @abstractmethod
     def _batch(self, tables: dict[str, list[Sequence[Any]]], updates: list[Sequence[Any]]) -> None:
-        raise NotImplementedError
+        """Write one batch of rows with the driver, in one transaction."""
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # noqa: B027 - most drivers have nothing to do after a file
         """After a file (timed): SQLite folds its WAL back, as the import does."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Close the driver's connection."""
 
 
 class SqliteWriter(Writer):
