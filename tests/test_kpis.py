@@ -133,7 +133,8 @@ def test_funnel_velocity_and_deals_of_a_quarter(world) -> None:
         "days in opportunity (p75)": "29.0 days",
     }
     assert shown["days MQL → won (median)"] == "51.0 days"  # 10 January to 1 March
-    assert {k: shown[k] for k in list(shown)[-11:]} == {
+    deal_names = list(shown)[list(shown).index("deals won") :][:11]
+    assert {k: shown[k] for k in deal_names} == {
         "deals won": "1",
         "deals lost": "1",
         "win rate": "50.0 %",
@@ -235,3 +236,26 @@ def test_the_command_prints_the_figures_and_refuses_bad_input(world, capsys) -> 
     assert "ends (2024-01-01) before it starts (2024-03-31)" in capsys.readouterr().err
     assert main(["kpis", "--from", "2024-01-01", "--to", "2024-03-31", "--rate", "USD=-1"]) != 0
     assert "a rate is a currency code and a positive number" in capsys.readouterr().err
+
+
+def test_revenue_and_new_customers_against_the_company_targets(world) -> None:
+    from smarketing.marketing.services import sales_target_set
+
+    # given the company's targets for the quarter (a team's target does not count)
+    for month, revenue in (("2024-01", "1000"), ("2024-02", "1000"), ("2024-03", "2000")):
+        sales_target_set(actor=None, month=month, revenue=revenue, new_customers=1)
+    sales_target_set(actor=None, month="2024-03", revenue="9999", team_key="france")
+    # when
+    report = kpis_compute(scope_from(first="2024-01-01", last="2024-03-31", by="source"))
+    # then 1,000 won of 4,000 aimed at; one new customer won (A, 1 March) of three
+    shown = _shown(report.groups["all"])
+    assert {k: shown[k] for k in list(shown)[-4:]} == {
+        "revenue target": "4,000.00 EUR",
+        "won revenue ÷ target": "25.0 %",
+        "new customers target": "3",
+        "new customers ÷ target": "33.3 %",
+    }
+    assert report.groups["ads"]["revenue target"].reason == "targets are set for the whole company"
+    # without targets, the figures say why
+    none = kpis_compute(scope_from(first="2023-01-01", last="2023-12-31")).groups["all"]
+    assert none["won revenue ÷ target"].reason == "no company target for a month of the period"

@@ -35,6 +35,7 @@ FIELDS = (
     "owner_id",
     "contact_id",
     "account_id",
+    "deal_type",
 )
 
 

@@ -12,6 +12,7 @@ from smarketing.kpis.funnel import cohort_figures, cohorts, funnel_figures
 from smarketing.kpis.journeys import Journey, journeys
 from smarketing.kpis.labels import contact_labels, deal_labels
 from smarketing.kpis.scope import Scope
+from smarketing.kpis.targets import group_target_figures, target_figures
 from smarketing.kpis.velocity import velocity_figures
 
 ALL = "all"
@@ -58,6 +59,10 @@ def kpis_compute(scope: Scope) -> KpiReport:
         figures = funnel_figures(group_stories, period)
         figures.update(velocity_figures(group_stories, period))
         figures.update(deal_figures(group_deals, scope))
+        if name == ALL:
+            figures.update(target_figures(group_deals, figures["won revenue"], scope))
+        else:
+            figures.update(group_target_figures())
         report.groups[name] = figures
     report.cohorts = [
         (month, cohort_figures(size, reached)) for month, size, reached in cohorts(stories, period)

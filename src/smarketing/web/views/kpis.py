@@ -48,6 +48,8 @@ SALES = (
     "open",
     "weighted",
     "sales",
+    "revenue target",
+    "new customers",
 )
 # the deal figures a click opens the list of: {figure: which deals}
 DEAL_LINKS = {"deals won": "won", "deals lost": "lost", "open deals at the end": "open"}
