@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -27,22 +29,7 @@ def delivery_send(delivery_id: int) -> timedelta | None:
     delivery = Delivery.objects.select_related("notification").filter(pk=delivery_id).first()
     if delivery is None or delivery.status in DONE:
         return None
-    attempt = delivery.attempts + 1
-    try:
-        channels.send(delivery)
-    except channels.SendError as exc:
-        gave_up = attempt >= RETRY.max_attempts or isinstance(exc, channels.PermanentSendError)
-        Delivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempt,
-            last_error=str(exc)[:500],
-            status=DeliveryStatus.FAILED if gave_up else DeliveryStatus.RETRYING,
-        )
-        logger.warning("Delivery %s failed (attempt %s): %s", delivery.key, attempt, exc)
-        return None if gave_up else timedelta(seconds=RETRY.delay(attempt))
-    Delivery.objects.filter(pk=delivery.pk).update(
-        attempts=attempt, status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
-    )
-    return None
+    return _attempt(Delivery, delivery, channels.send, delivery.key)
 
 
 def digest_send(digest_id: int) -> timedelta | None:
@@ -51,19 +38,26 @@ def digest_send(digest_id: int) -> timedelta | None:
     digest = Digest.objects.filter(pk=digest_id).first()
     if digest is None or digest.status in {DeliveryStatus.SENT, DeliveryStatus.FAILED}:
         return None
-    attempt = digest.attempts + 1
+    return _attempt(Digest, digest, channels.send_digest, digest.key)
+
+
+def _attempt(model: Any, row: Any, send: Callable[[Any], None], key: str) -> timedelta | None:
+    """One attempt at sending ``row`` (a delivery or a digest): sent, to retry after a delay
+    (returned), or failed for good after the last attempt or a permanent error."""
+    attempt = row.attempts + 1
     try:
-        channels.send_digest(digest)
+        send(row)
     except channels.SendError as exc:
         gave_up = attempt >= RETRY.max_attempts or isinstance(exc, channels.PermanentSendError)
-        Digest.objects.filter(pk=digest.pk).update(
+        model.objects.filter(pk=row.pk).update(
             attempts=attempt,
             last_error=str(exc)[:500],
             status=DeliveryStatus.FAILED if gave_up else DeliveryStatus.RETRYING,
         )
-        logger.warning("Digest %s failed (attempt %s): %s", digest.key, attempt, exc)
+        label = "Digest" if model is Digest else "Delivery"
+        logger.warning("%s %s failed (attempt %s): %s", label, key, attempt, exc)
         return None if gave_up else timedelta(seconds=RETRY.delay(attempt))
-    Digest.objects.filter(pk=digest.pk).update(
+    model.objects.filter(pk=row.pk).update(
         attempts=attempt, status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
     )
     return None
