@@ -325,7 +325,9 @@ def test_a_rejection_without_a_valid_reason_changes_nothing(world, body, status,
 def test_the_invalid_reason_names_the_allowed_codes(world) -> None:
     lea, anne = _token(world, world["lea"]), world["anne"]
     response = _post(lea, f"/api/v1/handoffs/{anne.pk}/reject", {"code": "budget"})
-    assert response.json()["message"] == "Choose a reason among not_now, student, bad_data."
+    assert response.json()["message"] == (
+        "Choose a reason among “No project now”, “Student”, “Bad contact data”."
+    )
 
 
 def test_a_handoff_is_answered_once(world) -> None:

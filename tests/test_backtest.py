@@ -83,7 +83,10 @@ def _replay(document: dict) -> tuple[dict[int, tuple[str, float]], set[int]]:
 
 def _expected(document: dict, months: list[str]) -> dict:
     first, now_set = _replay(document)
-    names = {p["key"]: p["name"] for p in document["fit"]["personas"]}
+    names = {  # a name per language: the backtest names personas in English
+        p["key"]: p["name"]["en"] if isinstance(p["name"], dict) else p["name"]
+        for p in document["fit"]["personas"]
+    }
     worked = set(Activity.objects.values_list("contact_id", flat=True)) | set(
         StageTransition.objects.filter(
             to_stage__in=["sal", "sql", "opportunity", "customer"]

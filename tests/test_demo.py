@@ -287,13 +287,13 @@ def test_each_answer_follows_from_the_stage_history() -> None:
         "nurturing": {"no_budget", "no_project", "bad_data"},
         "disqualified": {"wrong_persona", "customer", "competitor"},
     }
-    labels = {
-        "no_budget": "Pas de budget",
-        "no_project": "Pas de projet",
-        "bad_data": "Coordonnées erronées",
-        "wrong_persona": "Mauvais persona",
-        "customer": "Déjà client",
-        "competitor": "Concurrent",
+    labels = {  # the history keeps the English label (the agreement's default)
+        "no_budget": "No budget",
+        "no_project": "No project",
+        "bad_data": "Wrong contact details",
+        "wrong_persona": "Wrong persona",
+        "customer": "Already a customer",
+        "competitor": "Competitor",
     }
     seen: Counter[str] = Counter()
     for _, status, code, assignee, by, decided, stage, next_stage, at, actor, why in rows:

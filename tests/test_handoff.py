@@ -155,7 +155,7 @@ def test_rejecting_follows_the_reasons_disposition(world) -> None:
     anne, paul = _mql("anne@acme.fr"), _mql("paul@beta.fr")
     handoffs_route(now=NOW)
     first, second = Handoff.objects.order_by("id")  # Léa's, then Hugo's
-    with pytest.raises(DomainError, match="Choose a reason among not_now, student"):
+    with pytest.raises(DomainError, match="Choose a reason among “No project now”, “Student”"):
         handoff_reject(actor=world["lea"], handoff=first, code="budget")
     handoff_reject(actor=world["lea"], handoff=first, code="not_now", comment="Back in Q3")
     handoff_reject(actor=world["manager"], handoff=second, code="student")  # the manager may

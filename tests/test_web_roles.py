@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 ROLES = ["marketing_user", "marketing_manager", "sales_rep", "sales_manager", "management", "admin"]
 # page → the roles that get 200; every other logged-in role gets 403, anonymous the login page.
 EXPECTED = {
+    "/": set(ROLES),  # each role's home page
     "/contacts/": set(ROLES),
     "/contacts/{contact}/": set(ROLES),
     "/contacts/?q=ma&stage=lead": set(ROLES),
@@ -33,7 +34,7 @@ EXPECTED = {
     "/integrations/sites/": {"marketing_manager", "admin"},
     "/integrations/forms/": {"marketing_manager", "admin"},
     "/notifications/": set(ROLES),
-    "/sla/": {"sales_manager", "admin"},
+    "/sla/": {"sales_manager", "management", "admin"},  # management reads, does not reassign
     "/routing/": {"sales_manager", "admin"},
     "/scorecard/": {
         "marketing_user",

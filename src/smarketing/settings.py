@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "smarketing.imports",
     "smarketing.handoff",
     "smarketing.sla",
+    "smarketing.nurturing",
 ]
 
 MIDDLEWARE = [

@@ -54,17 +54,17 @@ def test_rep_answers_and_the_manager_sees_it(pages, live_server) -> None:
     rep.goto(f"{live_server.url}/inbox/")
     assert rep.locator(".bell .count").inner_text() == "2"
     assert rep.locator("tr[id^=handoff-]").count() == 2
-    # accepts Anne in one click
-    rep.locator(f"#handoff-{anne.pk} button[value=accept]").click()
+    # accepts Anne in one click (the row's one button)
+    rep.locator(f"#handoff-{anne.pk} button[name=accept_one]").click()
     rep.wait_for_url(re.compile(r"/inbox/$"))
-    assert "accepted" in rep.locator(".messages").inner_text()
-    # and rejects Paul with a reason and a comment
-    row = rep.locator(f"#handoff-{paul.pk}")
-    row.locator("select[name=code]").select_option("wrong_persona")
-    row.locator("input[name=comment]").fill("Intern, not the CFO")
-    row.locator("button[value=reject]").click()
+    assert "Accepted" in rep.locator(".messages").inner_text()
+    # and rejects Paul: ticks his row, chooses a reason, then (only then) a comment
+    rep.locator(f"#pick-{paul.pk}").check()
+    rep.locator("#bulk-code").select_option("wrong_persona")
+    rep.locator(".bulk input[name=comment]").fill("Intern, not the CFO")
+    rep.locator(".bulk button[value=reject]").click()
     rep.wait_for_url(re.compile(r"/inbox/$"))
-    assert "rejected" in rep.locator(".messages").inner_text()
+    assert "Rejected" in rep.locator(".messages").inner_text()
     assert rep.locator("tr[id^=handoff-]").count() == 0
     # Anne now waits for a first touch and follow-ups
     assert "anne@acme.fr" in rep.locator("text=To touch and follow up >> xpath=..").inner_text()

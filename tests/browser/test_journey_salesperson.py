@@ -29,10 +29,13 @@ def test_salesperson_finds_a_contact_in_french(page, live_server, make_user) -> 
     page.fill("#id_username", "thomas")
     page.fill("#id_password", "correct horse battery staple")
     page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/contacts/$"))
-    # and switches to French
+    page.wait_for_url(re.compile(r"/$"))  # the salesperson starts on their day
+    assert page.locator("h1").inner_text() == "My day"
+    # and switches to French, then opens the contacts from the menu
     with page.expect_navigation():
         page.select_option("#language", "fr")
+    page.click("nav >> text=Contacts")
+    page.wait_for_url(re.compile(r"/contacts/$"))
     assert page.locator("h1").inner_text() == "Contacts"
     assert page.get_by_placeholder("Nom ou e-mail (commence par)").is_visible()
     # and searches by name without the accent

@@ -109,7 +109,7 @@ def test_page_views_before_a_form_count_for_the_contact(page, live_server, make_
     page.fill("#id_username", "thomas")
     page.fill("#id_password", "correct horse battery staple")
     page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/contacts/$"))
+    page.wait_for_url(re.compile(r"/$"))  # the salesperson's day
     page.goto(f"{smarketing}/contacts/{contact.pk}/")
     assert "+15 pricing ×2" in page.inner_text("#score")
     timeline = page.inner_text("#timeline")

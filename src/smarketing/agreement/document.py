@@ -17,9 +17,28 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from django.utils.translation import get_language
+
 from smarketing.agreement.choices import GRADES, Disposition, EscalationAction, RoutingKind
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+LABEL_KINDS = ("reason", "persona", "sla_term", "routing_rule")
+
+
+def humanised(code: str) -> str:
+    """A code as words, for a code without a label (``"wrong_size"`` → "Wrong size")."""
+    words = " ".join(code.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+def label_in(labels: Mapping[str, str], language: str, default: str) -> str:
+    """The label in ``language`` (``fr-ca`` also tries ``fr``), else English, else the first,
+    else ``default``."""
+    wanted = language.lower().replace("_", "-")
+    for key in (wanted, wanted.split("-")[0], "en"):
+        if key in labels:
+            return labels[key]
+    return next(iter(labels.values()), default)
 
 
 def grade_at_least(grade: str, minimum: str) -> bool:
@@ -49,8 +68,9 @@ class Persona:
     """A buyer persona and the criteria of its fit points."""
 
     key: str
-    name: str
+    name: str  # in English, else the first language written (``labels`` has them all)
     criteria: tuple[Criterion, ...]
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # language → name
 
 
 @dataclass(frozen=True)
@@ -154,6 +174,8 @@ class RoutingRule:
     countries: tuple[str, ...] | None = None
     sectors: tuple[str, ...] | None = None
     size_bands: tuple[str, ...] | None = None
+    label: str = ""  # in English, else the first language written; "" when the YAML has none
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # language → label
 
     @property
     def has_filters(self) -> bool:
@@ -180,6 +202,8 @@ class SlaTerm:
     follow_up_days: int
     min_fit: str | None = None
     persona: str | None = None
+    label: str = ""  # in English, else the first language written; "" when the YAML has none
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # language → label
 
     def applies_to(self, grade: str, persona: str) -> bool:
         """Whether a lead of this grade and persona falls under this term."""
@@ -247,8 +271,9 @@ class Reason:
     """A reason code sales gives when rejecting a lead, and where the lead goes."""
 
     code: str
-    label: str
+    label: str  # in English, else the first language written (``labels`` has them all)
     disposition: Disposition
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # language → label
 
 
 @dataclass(frozen=True)
@@ -272,9 +297,29 @@ class Agreement:
         """The reason with this code, if any."""
         return next((r for r in self.reasons if r.code == code), None)
 
-    def reason_labels(self) -> dict[str, str]:
-        """Reason code → label."""
-        return {r.code: r.label for r in self.reasons}
+    def reason_labels(self, language: str | None = None) -> dict[str, str]:
+        """Reason code → label in ``language`` (default: the active language)."""
+        return {r.code: self.label("reason", r.code, language) for r in self.reasons}
+
+    def label(self, kind: str, code: str, language: str | None = None) -> str:
+        """The words for a code of the agreement: ``kind`` is "reason", "persona", "sla_term"
+        or "routing_rule". In ``language`` (default: the active Django language), else English, else
+        the first language written, else the code humanised ("wrong_size" → "Wrong size")."""
+        if kind not in LABEL_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(LABEL_KINDS)}, not {kind!r}")
+        found: tuple[str, Mapping[str, str]] | None = None
+        if kind == "reason" and (reason := self.reason(code)) is not None:
+            found = reason.label, reason.labels
+        elif kind == "persona" and (persona := self.fit.persona(code)) is not None:
+            found = persona.name, persona.labels
+        elif kind == "sla_term" and (term := self.sla.term(code)) is not None:
+            found = term.label, term.labels
+        elif kind == "routing_rule" and self.routing is not None:
+            rule = next((r for r in self.routing.rules if r.key == code), None)
+            found = (rule.label, rule.labels) if rule is not None else None
+        if found is None or not (found[0] or found[1]):
+            return humanised(code)
+        return label_in(found[1], language or get_language() or "en", found[0])
 
     def quota_for(self, persona: str) -> int | None:
         """The monthly MQL quota of ``persona`` ("" for all MQLs), if the agreement sets one."""

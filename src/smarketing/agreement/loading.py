@@ -46,6 +46,15 @@ def _optional(values: Any) -> tuple[str, ...] | None:
     return None if values is None else _texts(values)
 
 
+def _labels(value: Any) -> tuple[str, Mapping[str, str]]:
+    """A label written as text or as a mapping language → text: the default (English, else
+    the first language written) and every language (none for plain text)."""
+    if isinstance(value, Mapping):
+        labels = {str(k).lower(): str(v) for k, v in value.items()}
+        return labels.get("en", next(iter(labels.values()), "")), MappingProxyType(labels)
+    return ("" if value is None else str(value)), MappingProxyType({})
+
+
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -84,6 +93,8 @@ def routing_from(raw: Mapping[str, Any] | None) -> Routing | None:
             countries=_optional(r.get("countries")),
             sectors=_optional(r.get("sectors")),
             size_bands=_optional(r.get("size_bands")),
+            label=_labels(r.get("label"))[0],
+            labels=_labels(r.get("label"))[1],
         )
         for r in raw.get("rules") or ()
     )
@@ -103,6 +114,8 @@ def sla_from(raw: Mapping[str, Any] | None) -> Sla:
             follow_up_days=int(t["follow_up_days"]),
             min_fit=t.get("min_fit"),
             persona=t.get("persona"),
+            label=_labels(t.get("label"))[0],
+            labels=_labels(t.get("label"))[1],
         )
         for t in raw.get("terms") or ()
     )
@@ -127,8 +140,9 @@ def fit_from(raw: Mapping[str, Any]) -> FitRules:
         personas=tuple(
             Persona(
                 key=str(p["key"]),
-                name=str(p["name"]),
+                name=_labels(p["name"])[0],
                 criteria=tuple(_criterion(c) for c in p["criteria"]),
+                labels=_labels(p["name"])[1],
             )
             for p in raw["personas"]
         ),
@@ -166,6 +180,11 @@ def exclusions_from(raw: Mapping[str, Any] | None) -> ExclusionRules:
     )
 
 
+def _reason(raw: Mapping[str, Any]) -> Reason:
+    label, labels = _labels(raw["label"])
+    return Reason(str(raw["code"]), label, Disposition(raw["disposition"]), labels=labels)
+
+
 def agreement_from_document(document: Mapping[str, Any]) -> Agreement:
     """The typed agreement of a checked document (``agreement_parse``'s result)."""
     return Agreement(
@@ -180,10 +199,7 @@ def agreement_from_document(document: Mapping[str, Any]) -> Agreement:
             Quota(str(q.get("persona", "")), int(q["mqls_per_month"]))
             for q in document.get("quotas") or ()
         ),
-        reasons=tuple(
-            Reason(str(r["code"]), str(r["label"]), Disposition(r["disposition"]))
-            for r in document.get("reasons") or ()
-        ),
+        reasons=tuple(_reason(r) for r in document.get("reasons") or ()),
         recalibration_months=int((document.get("recalibration") or {}).get("months", 3)),
         extensions=MappingProxyType(dict(document.get("extensions") or {})),
         fingerprint=hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest(),

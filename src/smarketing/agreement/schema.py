@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,29 @@ TEXT_LISTS = frozenset(
 )
 
 
+# a label: text, or a mapping language → text ({en: Hot lead, fr: Lead chaud})
+LABEL = (str, dict)
+LABEL_FIELDS = frozenset({"name", "label"})
+LANGUAGE = re.compile(r"[a-z]{2,3}([-_][a-z0-9]{2,8})?", re.IGNORECASE)
+
+
+def label_problems(value: Any) -> list[tuple[str, str]]:
+    """What is wrong with a label given as a mapping: (the language at fault, the message)."""
+    if not isinstance(value, dict):
+        return []
+    if not value:
+        return [("", "gives no language: write text, or e.g. {en: Hot lead, fr: Lead chaud}")]
+    problems = []
+    for language, text in value.items():
+        if not isinstance(language, str) or not LANGUAGE.fullmatch(language):
+            problems.append(
+                (f".{language}", f"{language!r} is not a language code (such as en, fr, fr-CA)")
+            )
+        elif not isinstance(text, str) or not text.strip():
+            problems.append((f".{language}", "must be text, not empty (put it in quotes)"))
+    return problems
+
+
 @dataclass(frozen=True)
 class Spec:
     """What a mapping may hold: field → (type, required)."""
@@ -50,7 +74,7 @@ CRITERION = Spec(
         "weight": (int, True),
     }
 )
-PERSONA = Spec({"key": (str, True), "name": (str, True), "criteria": (list, True)})
+PERSONA = Spec({"key": (str, True), "name": (LABEL, True), "criteria": (list, True)})
 FIT = Spec({"grades": (dict, True), "personas": (list, True)})
 CAP = Spec({"count": (int, True), "per_days": (int, True)})
 RULE = Spec(
@@ -77,10 +101,11 @@ EXCLUSIONS = Spec(
     }
 )
 DISPOSITIONS = tuple(Disposition.values)
-REASON = Spec({"code": (str, True), "label": (str, True), "disposition": (str, True)})
+REASON = Spec({"code": (str, True), "label": (LABEL, True), "disposition": (str, True)})
 SLA_TERM = Spec(
     {
         "key": (str, True),
+        "label": (LABEL, False),
         "min_fit": (str, False),
         "persona": (str, False),
         "accept_hours": ((int, float), True),
@@ -111,6 +136,7 @@ ROUTING_KINDS = tuple(RoutingKind.values)
 ROUTING_RULE = Spec(
     {
         "key": (str, True),
+        "label": (LABEL, False),
         "kind": (str, True),
         "team": (str, False),
         "countries": (list, False),

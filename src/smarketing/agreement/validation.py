@@ -13,6 +13,8 @@ from smarketing.agreement.errors import AgreementErrorCode
 from smarketing.agreement.schema import Spec
 from smarketing.core.errors import DomainError
 
+LABELS = schema.LABEL_FIELDS
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -77,6 +79,8 @@ class Checker:
                 continue
             if key in schema.TEXT_LISTS and not self.texts(value_node, where):
                 continue
+            for language, message in schema.label_problems(value) if key in LABELS else ():
+                self.fail(value_node, f"{where}{language}", message)
             found[key] = value_node
         for key, (_, required) in spec.fields.items():
             if (
@@ -110,6 +114,8 @@ def _type_name(expected: Any) -> str:
         dict: "a mapping",
         bool: "true or false",
     }
+    if expected == schema.LABEL:
+        return "text or a mapping language → text (e.g. {en: Hot lead, fr: Lead chaud})"
     if isinstance(expected, tuple):
         return "a number"
     return names.get(expected, str(expected))

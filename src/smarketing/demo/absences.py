@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from smarketing.demo.generator import Context
 
 AHEAD_DAYS = 60  # holidays already planned after the demo's last day are kept
+PRESENT_HOLIDAY_AHEAD = 3  # the rep away on the demo day is back this many days after it
 Span = tuple[date, date, str]
 
 
@@ -51,17 +52,35 @@ def _odd_days(rng: random.Random, spans: list[Span], first: date, last: date) ->
     return found
 
 
+def _away_this_week(spans: dict[str, list[Span]], today: date) -> None:
+    """Unless a rep is already away today, the first of :data:`data.AWAY_THIS_WEEK` free then
+    takes a few days off around it, so the manager's morning has someone absent."""
+    if any(start <= today <= end for own in spans.values() for start, end, _ in own):
+        return
+    start, end = today - timedelta(days=2), today + timedelta(days=PRESENT_HOLIDAY_AHEAD)
+    for username in data.AWAY_THIS_WEEK:
+        if username in spans and not _overlaps(spans[username], start, end):
+            spans[username].append((start, end, data.DAY_OFF))
+            return
+
+
 def absences_step(ctx: Context) -> None:
-    """A handful of absences per sales rep over the year (and holidays already planned)."""
+    """A handful of absences per sales rep over the year (and holidays already planned), and one
+    rep away around the demo's last day."""
     today = timezone.localdate(ctx.now)
     first = today - timedelta(days=365)
-    rows = []
+    spans: dict[str, list[Span]] = {}
     for username, user in ctx.users.items():
         if user.role != "sales_rep":
             continue
-        spans = holidays_planned(username, first, today + timedelta(days=AHEAD_DAYS))
-        spans += _odd_days(ctx.rng, spans, first, today - timedelta(days=1))
-        rows += [(user.pk, start, end, reason) for start, end, reason in sorted(spans)]
+        own = holidays_planned(username, first, today + timedelta(days=AHEAD_DAYS))
+        own += _odd_days(ctx.rng, own, first, today - timedelta(days=1))
+        spans[username] = own
+    _away_this_week(spans, today)
+    rows = []
+    for username, own in spans.items():
+        user = ctx.users[username]
+        rows += [(user.pk, start, end, reason) for start, end, reason in sorted(own)]
     with transaction.atomic():
         rows_insert(Absence, ("user_id", "starts_on", "ends_on", "reason"), rows)
     ctx.summary.counts["absences"] = len(rows)

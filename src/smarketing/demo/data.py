@@ -248,6 +248,9 @@ HOLIDAYS = {
     "ines": [(7, 20, 21, "Congés d'été"), (12, 22, 12, "Congés de Noël")],
 }
 SICK_LEAVE = "Arrêt maladie"
+DAY_OFF = "Congés"
+# who takes a few days off around the demo's last day when nobody is away then (the first free)
+AWAY_THIS_WEEK = ("antoine", "julie", "thomas")
 TRAINING = "Formation"
 # how often each rep answers a lead in time, at the start and at the end of the demo year:
 # Julie gets much better over the year, Antoine is often late

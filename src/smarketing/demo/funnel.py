@@ -60,7 +60,7 @@ def journey(rng: random.Random, created: datetime, now: datetime, outbound: bool
         elif roll < 0.30 and go("nurturing", 0.1, 5) and rng.random() < 0.2:
             go("mql", 20, 90)
         if stage == "mql" and go("sal", 0.05, 2) and rng.random() < 0.65:
-            go("sql", 2, 20)
+            go("sql", 1, 12)  # qualified by a call or meeting within two weeks of acceptance
         elif stage == "sal" and rng.random() < 0.5:
             go("nurturing", 3, 20)
     elif rng.random() < 0.04:

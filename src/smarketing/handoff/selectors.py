@@ -26,6 +26,7 @@ from smarketing.users.roles import Capability, user_can
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 FOLLOW_UP_LIMIT = 200
+QUEUE_LIMIT = 200
 
 
 def with_dues(rows: QuerySet[Handoff]) -> QuerySet[Handoff]:
@@ -129,23 +130,29 @@ def reasons_active() -> tuple[AgreementVersion | None, tuple[Reason, ...]]:
 
 
 def inbox(*, user: User) -> tuple[list[Handoff], list[Handoff]]:
-    """The user's open hand-offs by answer deadline, and those waiting in their teams' queue."""
+    """The user's open hand-offs by answer deadline, and those waiting in their teams' queue
+    (the inbox page orders its own by deadline then score: ``work_queue``)."""
     due = DUE_PREFIX + ClockKind.ACCEPT
     mine = list(
         with_dues(Handoff.objects.filter(assignee=user, status=HandoffStatus.OPEN))
         .select_related("contact__account", "team", "version")
         .order_by(due, "id")
     )
-    queue = list(
+    return mine, team_queue(user=user)
+
+
+def team_queue(*, user: User, limit: int = QUEUE_LIMIT) -> list[Handoff]:
+    """Open hand-offs waiting in the queues of the teams ``user`` manages, by answer deadline."""
+    due = DUE_PREFIX + ClockKind.ACCEPT
+    return list(
         with_dues(
             Handoff.objects.filter(
                 team__manager=user, assignee__isnull=True, status=HandoffStatus.OPEN
             )
         )
         .select_related("contact__account", "team", "version")
-        .order_by(due, "id")
+        .order_by(due, "id")[:limit]
     )
-    return mine, queue
 
 
 @dataclass(frozen=True)

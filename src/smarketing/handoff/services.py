@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from smarketing.agreement.choices import Disposition
 from smarketing.agreement.selectors import active_version
@@ -211,9 +212,11 @@ def handoff_reject(
     agreement = handoff.version.agreement
     reason = agreement.reason(code)
     if reason is None:
-        codes = ", ".join(r.code for r in agreement.reasons)
+        quoted = (gettext("“%(label)s”") % {"label": x} for x in agreement.reason_labels().values())
+        labels = ", ".join(quoted)
         raise DomainError(
-            f"Choose a reason among {codes or '(the agreement lists none)'}.",
+            gettext("Choose a reason among %(reasons)s.")
+            % {"reasons": labels or gettext("(the agreement lists none)")},
             code=HandoffErrorCode.INVALID_REASON,
             field="code",
         )

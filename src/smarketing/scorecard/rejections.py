@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count
 
@@ -42,3 +42,13 @@ def reject_reasons(
         )
         for row in rows
     ]
+
+
+def rejections_since(*, since: datetime, limit: int = 20) -> list[Handoff]:
+    """The hand-offs rejected since ``since``, the newest first, with their lead and who
+    rejected them (what marketing reads each morning)."""
+    return list(
+        Handoff.objects.filter(status=HandoffStatus.REJECTED, decided_at__gte=since)
+        .select_related("contact__account", "decided_by", "version")
+        .order_by("-decided_at", "-id")[:limit]
+    )

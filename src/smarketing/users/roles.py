@@ -50,6 +50,7 @@ class Capability(StrEnum):
     EXPORT_DATA = "export_data"
     MANAGE_SALES_TEAM = "manage_sales_team"
     VIEW_SCORECARD = "view_scorecard"
+    VIEW_SLA_BOARD = "view_sla_board"
     ACCESS_ADMIN = "access_admin"
 
 
@@ -90,10 +91,17 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.EXPORT_DATA,
             Capability.MANAGE_SALES_TEAM,
             Capability.VIEW_SCORECARD,
+            Capability.VIEW_SLA_BOARD,
         }
     ),
+    # the head of revenue reads both teams' figures, the SLA board included (issue 19)
     Role.MANAGEMENT: frozenset(
-        {Capability.VIEW_RECORDS, Capability.EXPORT_DATA, Capability.VIEW_SCORECARD}
+        {
+            Capability.VIEW_RECORDS,
+            Capability.EXPORT_DATA,
+            Capability.VIEW_SCORECARD,
+            Capability.VIEW_SLA_BOARD,
+        }
     ),
     # An admin runs the system but signs for neither team.
     Role.ADMIN: frozenset(Capability)

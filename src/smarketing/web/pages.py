@@ -27,13 +27,15 @@ class Page:
 
 
 MENU = [
+    Page("home", _("Home"), Capability.VIEW_RECORDS),
     Page("inbox", _("Inbox"), Capability.WORK_LEADS),
-    Page("sla_board", _("SLA board"), Capability.MANAGE_SALES_TEAM),
+    Page("sla_board", _("SLA board"), Capability.VIEW_SLA_BOARD),
     Page("routing", _("Routing"), Capability.MANAGE_SALES_TEAM),
     Page("contact_list", _("Contacts"), Capability.VIEW_RECORDS),
     Page("agreement_list", _("Agreement"), Capability.VIEW_RECORDS),
     Page("kpi_dashboard", _("KPIs"), Capability.VIEW_RECORDS),
     Page("scorecard", _("Scorecard"), Capability.VIEW_SCORECARD),
+    Page("feedback", _("Feedback"), Capability.VIEW_SCORECARD),
     Page("import_list", _("Import"), Capability.IMPORT_DATA),
     Page("site_list", _("Tracking"), Capability.MANAGE_INTEGRATIONS),
     Page("form_list", _("Forms"), Capability.MANAGE_INTEGRATIONS),

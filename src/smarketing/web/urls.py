@@ -9,6 +9,7 @@ from smarketing.web.views import (
     contacts,
     deals,
     embed,
+    feedback,
     home,
     imports,
     inbox,
@@ -18,6 +19,7 @@ from smarketing.web.views import (
     routing,
     scorecard,
     sla,
+    work_queue,
 )
 
 urlpatterns = [
@@ -70,7 +72,10 @@ urlpatterns = [
     path("integrations/forms/", integrations.form_list, name="form_list"),
     path("f/<str:key>/", embed.form_embed, name="form_embed"),
     path("consent/<str:token>/", consent.consent_confirm_page, name="consent_confirm"),
+    path("feedback/", feedback.feedback_page, name="feedback"),
+    path("feedback/rejections/", feedback.rejection_list_page, name="rejection_list"),
     path("inbox/", inbox.inbox_page, name="inbox"),
+    path("inbox/answer/", work_queue.work_queue_answer, name="work_queue_answer"),
     path("inbox/<int:handoff_id>/", inbox.handoff_page, name="handoff_page"),
     path("inbox/<int:handoff_id>/answer/", inbox.handoff_answer, name="handoff_answer"),
     path("notifications/", notifications.notification_list, name="notification_list"),

@@ -16,7 +16,7 @@ from smarketing.handoff.selectors import (
     handoff_clocks,
     handoff_steps,
     handoff_visible_get,
-    inbox,
+    team_queue,
     team_reps,
     to_follow_up,
     working_time_left,
@@ -33,26 +33,18 @@ from smarketing.users.models import User
 from smarketing.users.roles import Capability
 from smarketing.users.selectors import user_active
 from smarketing.web.pages import requires
-
-
-def time_left_text(seconds: float) -> str:
-    """``3 h 05`` of working time, or ``late by 1 h 10``."""
-    minutes = int(abs(seconds) // 60)
-    text = _("%(h)d h %(m)02d") % {"h": minutes // 60, "m": minutes % 60}
-    return text if seconds >= 0 else _("late by %(time)s") % {"time": text}
+from smarketing.web.views.times import time_left_text
+from smarketing.web.views.work_queue import work_queue_context
 
 
 @requires(Capability.WORK_LEADS)
 def inbox_page(request: HttpRequest) -> HttpResponse:
-    """Open hand-offs of the user, those waiting in their teams' queue, and leads to follow up."""
+    """The user's open hand-offs as a work queue, those waiting in their teams' queue, and the
+    leads to touch and follow up."""
     now = timezone.now()
-    mine, queue = inbox(user=request.user)  # type: ignore[arg-type]
-    rows = []
-    for handoff in mine:
-        seconds = working_time_left(handoff, now)
-        rows.append((handoff, time_left_text(seconds), seconds < 0))
+    queue = team_queue(user=request.user)  # type: ignore[arg-type]
     context = {
-        "rows": rows,
+        **work_queue_context(request, now),
         "queue": queue,
         "reps": team_reps(team_ids={h.team_id for h in queue}),
         "follow_ups": to_follow_up(user=request.user),  # type: ignore[arg-type]

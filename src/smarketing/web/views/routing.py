@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from smarketing.handoff.calendars import calendar_overview
+from smarketing.handoff.capacity import team_loads
 from smarketing.handoff.routing_overview import routing_overview, routing_preview_next
 from smarketing.users.roles import Capability
 from smarketing.web.pages import requires
@@ -22,6 +23,7 @@ def routing_page(request: HttpRequest) -> HttpResponse:
         "overview": overview,
         "preview": routing_preview_next(now) if overview.rules else None,
         "calendars": [calendar_overview(team, now) for team in overview.teams],
+        "loads": team_loads(now=now),
         "team_admin_url": reverse("admin:handoff_team_changelist"),
         "absence_admin_url": reverse("admin:handoff_absence_changelist"),
     }

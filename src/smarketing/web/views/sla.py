@@ -10,14 +10,18 @@ from smarketing.scorecard.board import sla_board, teams_managed
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, user_can
 from smarketing.web.pages import requires
-from smarketing.web.views.inbox import time_left_text
+from smarketing.web.views.times import time_left_text
 
 
-@requires(Capability.MANAGE_SALES_TEAM)
+@requires(Capability.VIEW_SLA_BOARD)
 def sla_board_page(request: HttpRequest) -> HttpResponse:
-    """The teams the user manages (every team for an administrator), or one of them."""
+    """The teams the user manages (every team for an administrator and for management, who
+    read the board without reassigning), or one of them."""
     user: User = request.user  # type: ignore[assignment]
-    teams = teams_managed(user.pk, everything=user_can(user, Capability.ACCESS_ADMIN))
+    manages = user_can(user, Capability.MANAGE_SALES_TEAM)
+    teams = teams_managed(
+        user.pk, everything=user_can(user, Capability.ACCESS_ADMIN) or not manages
+    )
     chosen = request.GET.get("team", "")
     shown = [t for t in teams if t.key == chosen] or teams
     now = timezone.now()
@@ -38,6 +42,7 @@ def sla_board_page(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "teams": teams,
         "chosen": chosen,
+        "can_reassign": manages,
         "reps": sorted(members.values(), key=lambda m: (m.first_name, m.username)),
     }
     return render(request, "web/sla_board.html", context)
