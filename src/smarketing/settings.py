@@ -5,6 +5,7 @@ Every variable is documented in ``docs/settings.md``; see :mod:`smarketing.core.
 
 from __future__ import annotations
 
+import email.utils
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "smarketing.handoff",
     "smarketing.sla",
     "smarketing.nurturing",
+    "smarketing.mailing",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +124,14 @@ WHITENOISE_USE_FINDERS = True
 EMAIL_URL = config.env("EMAIL_URL", "file://")
 globals().update(config.email(EMAIL_URL, DATA_DIR))
 DEFAULT_FROM_EMAIL = config.env("DEFAULT_FROM_EMAIL", "Smarketing <smarketing@localhost>")
+MAILING_WEEKLY_CAP = config.env_int("MAILING_WEEKLY_CAP", 3)
+MAILING_UNSUBSCRIBE_EMAIL = config.env(
+    "MAILING_UNSUBSCRIBE_EMAIL", email.utils.parseaddr(DEFAULT_FROM_EMAIL)[1]
+)
+MAILING_DKIM_DOMAIN = config.env("MAILING_DKIM_DOMAIN", "")
+MAILING_DKIM_SELECTOR = config.env("MAILING_DKIM_SELECTOR", "")
+MAILING_DKIM_KEY_FILE = config.env("MAILING_DKIM_KEY_FILE", "")
+MAILING_BOUNCE_TOKEN = config.env("MAILING_BOUNCE_TOKEN", "")
 
 TASK_QUEUE = config.env("TASK_QUEUE", "database")
 API_RATE_LIMIT = int(config.env("API_RATE_LIMIT", "600"))

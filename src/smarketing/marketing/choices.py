@@ -48,3 +48,19 @@ class Language(models.TextChoices):
 
     FR = "fr", _("French")
     EN = "en", _("English")
+
+
+class Verdict(models.TextChoices):
+    """What a salesperson says of a piece of content a lead consumed."""
+
+    HELPED = "helped", _("Helped")
+    DID_NOT_HELP = "did_not_help", _("Did not help")
+
+
+class RequestStatus(models.TextChoices):
+    """Where a request for missing content stands in marketing's backlog."""
+
+    OPEN = "open", _("Open")
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    DECLINED = "declined", _("Declined")

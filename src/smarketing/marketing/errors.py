@@ -24,3 +24,7 @@ class MarketingErrorCode(ErrorCode):
     INVALID_PERSONAS = "invalid_personas"
     INVALID_STAGES = "invalid_stages"
     UNKNOWN_CAMPAIGN = "unknown_campaign"
+    NOT_CONSUMED = "not_consumed"
+    INVALID_VERDICT = "invalid_verdict"
+    INVALID_REQUEST = "invalid_request"
+    INVALID_STATUS = "invalid_status"

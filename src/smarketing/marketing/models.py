@@ -1,15 +1,24 @@
-"""Marketing's records: campaigns, their monthly costs, content assets, touchpoints and sales
-targets. Touchpoints are written by the consumer of stored events (``touchpoints.py``)."""
+"""Marketing's records: campaigns, their monthly costs, content assets, touchpoints, sales
+targets, and sales' feedback on content (ratings, requests for missing content). Touchpoints
+are written by the consumer of stored events (``touchpoints.py``)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from smarketing.contacts.models import Contact
-from smarketing.marketing.choices import Channel, ContentKind, Language, TouchKind
+from smarketing.marketing.choices import (
+    Channel,
+    ContentKind,
+    Language,
+    RequestStatus,
+    TouchKind,
+    Verdict,
+)
 from smarketing.tracking.models import Event
 
 UTM_LENGTH = 200
@@ -212,3 +221,74 @@ class SalesTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.team_key or '*'}: {self.revenue} {self.currency}"
+
+
+class ContentRating(models.Model):
+    """A salesperson's word on an asset a lead consumed: helped or not, and why. One per
+    (asset, contact, person): rating again replaces it."""
+
+    asset = models.ForeignKey(
+        ContentAsset, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("asset")
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="+", verbose_name=_("contact")
+    )
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("rated by"),
+    )
+    verdict = models.CharField(_("verdict"), max_length=12, choices=Verdict.choices)
+    comment = models.CharField(_("comment"), max_length=1000, blank=True, default="")
+    rated_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("content rating")
+        verbose_name_plural = _("content ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "contact", "rated_by"], name="content_rating_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} — {self.get_verdict_display()}"
+
+
+class ContentRequest(models.Model):
+    """Content sales miss ("a case study for retail CFOs"), for a persona and a stage; voted on
+    by both teams, and answered by an asset once marketing made it."""
+
+    title = models.CharField(_("what is missing"), max_length=200)
+    persona = models.CharField(_("persona"), max_length=50, blank=True, default="")
+    stage = models.CharField(_("stage"), max_length=16, blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    answer = models.ForeignKey(
+        ContentAsset,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("answered by"),
+    )
+    voters = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", blank=True, verbose_name=_("votes")
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("content request")
+        verbose_name_plural = _("content requests")
+
+    def __str__(self) -> str:
+        return self.title

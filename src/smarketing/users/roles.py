@@ -51,6 +51,8 @@ class Capability(StrEnum):
     MANAGE_SALES_TEAM = "manage_sales_team"
     VIEW_SCORECARD = "view_scorecard"
     VIEW_SLA_BOARD = "view_sla_board"
+    RATE_CONTENT = "rate_content"
+    MANAGE_CONTENT = "manage_content"
     ACCESS_ADMIN = "access_admin"
 
 
@@ -74,10 +76,17 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.IMPORT_DATA,
             Capability.EXPORT_DATA,
             Capability.VIEW_SCORECARD,
+            Capability.MANAGE_CONTENT,
         }
     ),
     Role.SALES_REP: frozenset(
-        _WORKERS | {Capability.EDIT_DEALS, Capability.WORK_LEADS, Capability.VIEW_SCORECARD}
+        _WORKERS
+        | {
+            Capability.EDIT_DEALS,
+            Capability.WORK_LEADS,
+            Capability.VIEW_SCORECARD,
+            Capability.RATE_CONTENT,
+        }
     ),
     Role.SALES_MANAGER: frozenset(
         _WORKERS
@@ -92,6 +101,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_SALES_TEAM,
             Capability.VIEW_SCORECARD,
             Capability.VIEW_SLA_BOARD,
+            Capability.RATE_CONTENT,
         }
     ),
     # the head of revenue reads both teams' figures, the SLA board included (issue 19)

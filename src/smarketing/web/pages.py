@@ -36,10 +36,12 @@ MENU = [
     Page("kpi_dashboard", _("KPIs"), Capability.VIEW_RECORDS),
     Page("scorecard", _("Scorecard"), Capability.VIEW_SCORECARD),
     Page("feedback", _("Feedback"), Capability.VIEW_SCORECARD),
+    Page("content", _("Content"), Capability.VIEW_RECORDS),
     Page("import_list", _("Import"), Capability.IMPORT_DATA),
     Page("site_list", _("Tracking"), Capability.MANAGE_INTEGRATIONS),
     Page("form_list", _("Forms"), Capability.MANAGE_INTEGRATIONS),
     Page("token_list", _("API tokens"), Capability.MANAGE_INTEGRATIONS),
+    Page("mailing_template_list", _("E-mail templates"), Capability.MANAGE_INTEGRATIONS),
     Page("notification_preferences", _("Notification preferences"), Capability.VIEW_RECORDS),
 ]
 

@@ -12,9 +12,10 @@ from smarketing.contacts.selectors import consent_pending, contact_detail, conta
 from smarketing.core.errors import DomainError
 from smarketing.core.text import whole_number
 from smarketing.kpis.drill import contacts_behind, contacts_none
+from smarketing.marketing.content_report import content_consumed
 from smarketing.scoring.selectors import contact_score
 from smarketing.tracking.selectors import contact_timeline
-from smarketing.users.roles import Capability
+from smarketing.users.roles import Capability, user_can
 from smarketing.users.selectors import users_active
 from smarketing.web.pages import requires
 from smarketing.web.views.kpi_params import DRILL, scope_of, scope_query
@@ -92,5 +93,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
         "events": contact_timeline(contact_id=contact_id, limit=EVENT_LIMIT),
         "event_limit": EVENT_LIMIT,
         "consent_pending": consent_pending(contact_id),
+        "consumed": content_consumed(contact_id=contact_id),
+        "can_rate": user_can(request.user, Capability.RATE_CONTENT),
     }
     return render(request, "web/contacts/detail.html", context)
