@@ -19,9 +19,11 @@ step() { printf '\n== %s (%ss)\n' "$*" "$((SECONDS - started))"; }
 
 step "install"
 bash scripts/bootstrap.sh --dev
-if [ "$fast" -eq 0 ] && [ ! -x /usr/bin/chromium ]; then
+if [ "$fast" -eq 0 ] && { [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; }; then
+  # the browser tests drive Debian's chromium; the PDF tests read the pack with pdftotext
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    chromium poppler-utils >/dev/null
 fi
 export PATH="$PWD/.venv/bin:$PATH"
 # every process the tests start imports Django: compile the project's bytecode once, so that

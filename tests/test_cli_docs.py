@@ -111,6 +111,8 @@ def test_the_reference_covers_every_command_and_subcommand() -> None:
         "smarketing handoffs",
         "smarketing handoffs route-imported",
         "smarketing kpis",
+        "smarketing review",
+        "smarketing review make",
     ]
     # and the reference holds each one's help under its own heading
     text = reference()

@@ -24,8 +24,8 @@ EXPECTED = {
     "/agreement/v{version}/preview/": set(ROLES),
     "/agreement/v{version}/export/": set(ROLES),
     "/agreement/rescore/": set(ROLES),
-    "/agreement/new/": {"marketing_manager", "sales_manager", "admin"},
-    "/agreement/v{version}/edit/": {"marketing_manager", "sales_manager", "admin"},
+    "/agreement/new/": {"marketing_manager", "sales_manager", "management", "admin"},
+    "/agreement/v{version}/edit/": {"marketing_manager", "sales_manager", "management", "admin"},
     "/integrations/tokens/": {"marketing_manager", "admin"},
     "/imports/": {"marketing_manager", "sales_manager", "admin"},
     "/inbox/": {"sales_rep", "sales_manager", "admin"},
@@ -44,6 +44,12 @@ EXPECTED = {
         "management",
         "admin",
     },
+    "/review/": set(ROLES),  # every role that reads the scorecard
+    "/review/2027-01/": set(ROLES),
+    "/feedback/": set(ROLES),
+    "/feedback/rejections/?reason=x": set(ROLES),
+    "/content/": set(ROLES),
+    "/programs/": set(ROLES),
     "/admin/": {"admin"},
 }
 YAML = (Path(__file__).parent / "fixtures" / "agreement.yaml").read_text()

@@ -70,8 +70,9 @@ def test_the_page_shows_the_advice_and_drafts_it_in_one_click(people, make_user)
     assert body.count("Léa Roux held") == 1  # the causes are listed once
     assert body.count("Draft this change") == 2
     assert page.context["by_rep"] == []  # nothing handed over yet this month
-    # management sees the advice but cannot draft
-    viewer = _client(make_user("management"))
+    # a salesperson reads the advice but cannot draft (management drafts since the monthly
+    # review: accepting its advice drafts the agreement)
+    viewer = _client(make_user("sales_rep"))
     assert "Draft this change" not in viewer.get("/scorecard/").content.decode()
     assert viewer.post("/scorecard/draft/", {"key": "quotas[0].mqls_per_month"}).status_code == 403
     # the manager drafts: redirected to the new draft

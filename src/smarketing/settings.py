@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "smarketing.handoff",
     "smarketing.sla",
     "smarketing.nurturing",
+    "smarketing.review",
     "smarketing.mailing",
 ]
 

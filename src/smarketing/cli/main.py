@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "consumers",
     "handoffs",
     "kpis",
+    "review",
 )
 MODULES = {"import": "importer"}  # ``import`` is a Python keyword
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl+C during a one-off command

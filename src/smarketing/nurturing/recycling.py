@@ -19,6 +19,7 @@ from smarketing.journal.choices import FactKind, FactSource
 from smarketing.journal.consumers import consumer_register
 from smarketing.journal.models import Fact
 from smarketing.nurturing.choices import RecycleCause
+from smarketing.nurturing.enrolment import enrol_recycled
 from smarketing.nurturing.models import Recycle
 from smarketing.scoring.models import ContactScore
 
@@ -89,12 +90,15 @@ def recycles_record(facts: list[Fact]) -> None:
             )
         )
     Recycle.objects.bulk_create(rows, ignore_conflicts=True)
+    recorded = list(Recycle.objects.filter(fact_id__in=[r.fact_id for r in rows]))
+    enrol_recycled(recorded)
 
 
 consumer_register(
     CONSUMER,
     kinds=[FactKind.STAGE_CHANGED],
     handle=recycles_record,
-    description="records each move back to nurturing, with its cause and reject reason",
+    description="records each move back to nurturing, with its cause and reject reason, and "
+    "enters recycled leads in the programs that take their reason",
     idempotent=True,
 )

@@ -54,6 +54,7 @@ class Capability(StrEnum):
     RATE_CONTENT = "rate_content"
     MANAGE_CONTENT = "manage_content"
     ACCESS_ADMIN = "access_admin"
+    DECIDE_REVIEW = "decide_review"
 
 
 _WORKERS = {
@@ -77,6 +78,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.EXPORT_DATA,
             Capability.VIEW_SCORECARD,
             Capability.MANAGE_CONTENT,
+            Capability.DECIDE_REVIEW,
         }
     ),
     Role.SALES_REP: frozenset(
@@ -102,6 +104,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_SCORECARD,
             Capability.VIEW_SLA_BOARD,
             Capability.RATE_CONTENT,
+            Capability.DECIDE_REVIEW,
         }
     ),
     # the head of revenue reads both teams' figures, the SLA board included (issue 19)
@@ -111,6 +114,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.EXPORT_DATA,
             Capability.VIEW_SCORECARD,
             Capability.VIEW_SLA_BOARD,
+            Capability.DECIDE_REVIEW,
+            # accepting the review's advice drafts the agreement; both sides still approve it
+            Capability.DRAFT_AGREEMENT,
         }
     ),
     # An admin runs the system but signs for neither team.

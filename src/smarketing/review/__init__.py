@@ -1,0 +1,1 @@
+"""The monthly smarketing review: the pack, its recommendations and the decisions followed up."""
