@@ -113,6 +113,14 @@ def test_the_reference_covers_every_command_and_subcommand() -> None:
         "smarketing kpis",
         "smarketing review",
         "smarketing review make",
+        "smarketing webhooks",
+        "smarketing webhooks list",
+        "smarketing webhooks add",
+        "smarketing webhooks test",
+        "smarketing webhooks enable",
+        "smarketing webhooks disable",
+        "smarketing webhooks rotate",
+        "smarketing webhooks replay",
     ]
     # and the reference holds each one's help under its own heading
     text = reference()

@@ -48,8 +48,10 @@ INSTALLED_APPS = [
     "smarketing.handoff",
     "smarketing.sla",
     "smarketing.nurturing",
+    "smarketing.kpis",
     "smarketing.review",
     "smarketing.mailing",
+    "smarketing.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +144,9 @@ WORKER_LEASE_SECONDS = float(config.env("WORKER_LEASE_SECONDS", "30"))
 PIPELINE_SECONDS = float(config.env("PIPELINE_SECONDS", "5"))
 SCORING_BATCH = int(config.env("SCORING_BATCH", "50000"))
 BASE_URL = config.env("BASE_URL", "http://127.0.0.1:8000")
+# Outgoing requests (webhooks): private, loopback and link-local targets refused unless allowed
+OUTGOING_ALLOW_PRIVATE = config.env_bool("OUTGOING_ALLOW_PRIVATE", default=False)
+OUTGOING_TIMEOUT_SECONDS = config.env_int("OUTGOING_TIMEOUT_SECONDS", 10, minimum=1)
 if TASK_QUEUE == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 elif TASK_QUEUE.startswith(("redis://", "rediss://")):

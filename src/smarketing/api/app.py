@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
-from smarketing.api import events, handoffs, kpis
+from smarketing.api import events, handoffs, kpis, webhooks
 from smarketing.api.auth import Refusal
 from smarketing.api.errors import ApiErrorCode, error_response
 from smarketing.core.errors import DomainError
@@ -22,6 +22,7 @@ api = NinjaAPI(
 api.add_router("/", events.router)
 api.add_router("/", handoffs.router)
 api.add_router("/", kpis.router)
+api.add_router("/", webhooks.router)
 
 
 @api.exception_handler(DomainError)

@@ -14,6 +14,7 @@ class Scope(models.TextChoices):
     EVENTS_WRITE = "events:write", _("Send events")
     HANDOFFS = "handoffs", _("Read and answer hand-offs")
     KPIS = "kpis", _("Read the shared KPIs")
+    WEBHOOKS = "webhooks", _("Manage outgoing webhooks")
 
 
 class ApiToken(models.Model):

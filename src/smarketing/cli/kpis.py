@@ -30,6 +30,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "A figure that cannot be computed shows — and its reason. Formulas: docs/kpis.md.",
     )
     parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("rebuild",),
+        default=None,
+        help="rebuild: compute the rollups the worker keeps again from the stage history and "
+        "the deals, with a progress bar (default: print the figures)",
+    )
+    parser.add_argument(
+        "--since",
+        metavar="DATE",
+        default=None,
+        help="with rebuild: recompute only the contacts and deals whose history, facts or "
+        "dates reach this day, YYYY-MM-DD (default: everything)",
+    )
+    parser.add_argument(
         "--from",
         dest="first",
         metavar="DATE",
@@ -119,6 +134,12 @@ def _pairs(items: list[str], option: str) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "rebuild":
+        from smarketing.cli.kpi_rebuild import rebuild_run
+
+        return rebuild_run(args)
+    if args.since:
+        raise CommandError("--since: only with rebuild")
     where, rates = _pairs(args.where, "--where"), _pairs(args.rate, "--rate")
     django_start()
     database_check(migrated=True)

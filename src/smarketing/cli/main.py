@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "handoffs",
     "kpis",
     "review",
+    "webhooks",
 )
 MODULES = {"import": "importer"}  # ``import`` is a Python keyword
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl+C during a one-off command

@@ -10,7 +10,16 @@ from django.db.models import Q
 
 from smarketing.contacts.choices import DealStatus, PipelineStage
 from smarketing.contacts.models import Deal
-from smarketing.kpis.figures import CENT, Figure, count, days, money, money_ratio, percent, quantile
+from smarketing.kpis.figures import (
+    CENT,
+    Figure,
+    count,
+    days_of,
+    money,
+    money_ratio,
+    percent,
+    quantile,
+)
 from smarketing.kpis.scope import Period, Scope
 
 DAY = 86400.0
@@ -60,8 +69,6 @@ def deal_figures(deals: Iterable[Deal], scope: Scope) -> dict[str, Figure]:
             open_.append(deal)
     currency, rates = scope.currency, scope.rates
     revenue = money(((d.amount, d.currency) for d in won), currency=currency, rates=rates)
-    size = money_ratio(revenue, len(won), of="won deal")
-    rate = percent(len(won), len(won) + len(lost), of="closed deal")
     cycles = [(d.closed_at - d.created_at).total_seconds() / DAY for d in won if d.closed_at]
     pipeline = money(((d.amount, d.currency) for d in open_), currency=currency, rates=rates)
     forecast = money(
@@ -69,18 +76,43 @@ def deal_figures(deals: Iterable[Deal], scope: Scope) -> dict[str, Figure]:
         currency=currency,
         rates=rates,
     )
+    return deal_figures_from(
+        won=len(won),
+        lost=len(lost),
+        revenue=revenue,
+        cycles=(quantile(cycles, 0.5), quantile(cycles, 0.75)),
+        open_count=len(open_),
+        pipeline=pipeline,
+        forecast=forecast,
+    )
+
+
+def deal_figures_from(
+    *,
+    won: int,
+    lost: int,
+    revenue: Figure,
+    cycles: tuple[float | None, float | None],
+    open_count: int,
+    pipeline: Figure,
+    forecast: Figure,
+) -> dict[str, Figure]:
+    """The deal figures from counts, sums and the median and p75 days to close a won deal
+    (the deals' or the rollups')."""
+    size = money_ratio(revenue, won, of="won deal")
+    rate = percent(won, won + lost, of="closed deal")
     return {
-        "deals won": count(len(won)),
-        "deals lost": count(len(lost)),
+        "deals won": count(won),
+        "deals lost": count(lost),
         "win rate": rate,
         "won revenue": revenue,
         "average deal size": size,
-        "days to close a won deal (median)": days(cycles, 0.5, of="won deal"),
-        "days to close a won deal (p75)": days(cycles, 0.75, of="won deal"),
-        "open deals at the end": count(len(open_)),
+        "days to close a won deal (median)": days_of(cycles[0], of="won deal"),
+        "days to close a won deal (p75)": days_of(cycles[1], of="won deal"),
+        "open deals at the end": count(open_count),
         "open pipeline": pipeline,
         "weighted forecast": forecast,
-        "sales velocity (per day)": _velocity(len(open_), size, rate, quantile(cycles, 0.5)),
+        "sales velocity (per day)": _velocity(open_count, size, rate, cycles[0]),
     }
 
 

@@ -65,7 +65,11 @@ def quantile(values: Iterable[float], q: float) -> float | None:
 
 def days(values: Iterable[float], q: float, *, of: str) -> Figure:
     """The ``q`` quantile of durations in days, or no value when there is none."""
-    found = quantile(values, q)
+    return days_of(quantile(values, q), of=of)
+
+
+def days_of(found: float | None, *, of: str) -> Figure:
+    """A quantile of durations in days already found (None: there was no duration)."""
     if found is None:
         return Figure(None, "days", f"no {of} in the period")
     return Figure(round(found, 1), "days")

@@ -4,7 +4,7 @@ months they became MQL (docs/kpis.md, "Funnel")."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from smarketing.contacts.choices import LifecycleStage as S
@@ -35,13 +35,23 @@ def funnel_figures(journeys: Iterable[Journey], period: Period) -> dict[str, Fig
             for stage in AFTER_MQL:
                 if stage in journey.first and journey.first[stage] >= mql_at:
                     went_on[stage] += 1
-    figures = {f"entered {stage}": count(entered[stage]) for stage in STAGES}
+    return funnel_from(entered, standing, went_on, mqls)
+
+
+def funnel_from(
+    entered: Mapping[str, int], standing: Mapping[str, int], went_on: Mapping[str, int], mqls: int
+) -> dict[str, Figure]:
+    """The funnel's figures from its counts (the journeys' or the rollups')."""
+    figures = {f"entered {stage}": count(entered.get(stage, 0)) for stage in STAGES}
     figures.update(
-        {f"at {stage} at the end": count(standing[stage]) for stage in (*STAGES, S.NURTURING)}
+        {
+            f"at {stage} at the end": count(standing.get(stage, 0))
+            for stage in (*STAGES, S.NURTURING)
+        }
     )
     for stage in AFTER_MQL:
         name = "won" if stage == S.CUSTOMER else stage.value
-        figures[f"MQL → {name}"] = percent(went_on[stage], mqls, of="new MQL")
+        figures[f"MQL → {name}"] = percent(went_on.get(stage, 0), mqls, of="new MQL")
     return figures
 
 

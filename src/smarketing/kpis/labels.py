@@ -10,6 +10,9 @@ persona its contact's, its product its name. Values are read in one query per di
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
 
 from smarketing.agreement.selectors import active_version
 from smarketing.contacts.models import Contact, Deal
@@ -18,6 +21,7 @@ from smarketing.scoring.models import ContactScore
 from smarketing.users.models import User
 
 NONE = "(none)"
+MANY = 20_000  # more ids than this: read every row rather than pass them as parameters
 ACCOUNT_FIELD = {
     "sector": "account__sector",
     "size": "account__size_band",
@@ -39,9 +43,19 @@ def user_labels(dimension: str) -> dict[int, str]:
     return found
 
 
+def _among(rows: QuerySet[Any], field: str, ids: Iterable[int] | None) -> QuerySet[Any]:
+    """``rows`` whose ``field`` is in ``ids`` — all of them when the ids are too many to be
+    parameters of one query (SQLite allows 32,766): the caller's lookups then pick its ids."""
+    if ids is None:
+        return rows
+    wanted = list(ids)
+    return rows if len(wanted) > MANY else rows.filter(**{f"{field}__in": wanted})
+
+
 def contact_labels(dimension: str, ids: Iterable[int] | None = None) -> dict[int, str]:
-    """{contact id: its value of ``dimension``} (for ``ids``, else for every contact)."""
-    contacts = Contact.objects.all() if ids is None else Contact.objects.filter(pk__in=list(ids))
+    """{contact id: its value of ``dimension``} (for ``ids``, else for every contact; with
+    many ids, possibly for more contacts than asked)."""
+    contacts = _among(Contact.objects.all(), "pk", ids)
     if dimension == "source":
         return {
             pk: (detail or source or NONE)
@@ -55,8 +69,7 @@ def contact_labels(dimension: str, ids: Iterable[int] | None = None) -> dict[int
         scores = (
             ContactScore.objects.filter(version=version) if version else ContactScore.objects.none()
         )
-        if ids is not None:
-            scores = scores.filter(contact_id__in=list(ids))
+        scores = _among(scores, "contact_id", ids)
         personas = dict(scores.values_list("contact_id", "persona"))
         return {pk: (personas.get(pk) or NONE) for pk in contacts.values_list("pk", flat=True)}
     if dimension in {"team", "rep"}:
@@ -74,17 +87,14 @@ def deal_labels(dimension: str, deals: list[Deal]) -> dict[int, str]:
         return {d.pk: d.name or NONE for d in deals}
     if dimension in {"team", "rep"}:
         users = user_labels(dimension)
-        owners = dict(
-            Contact.objects.filter(
-                pk__in={d.contact_id for d in deals if d.contact_id}
-            ).values_list("pk", "owner_id")
-        )
+        people = _among(Contact.objects.all(), "pk", {d.contact_id for d in deals if d.contact_id})
+        owners = dict(people.values_list("pk", "owner_id"))
         return {
             d.pk: users.get(d.owner_id or owners.get(d.contact_id or 0) or 0, NONE) for d in deals
         }
     if dimension in ACCOUNT_FIELD:
         field = ACCOUNT_FIELD[dimension].removeprefix("account__")
-        rows = Deal.objects.filter(pk__in=[d.pk for d in deals]).values_list(
+        rows = _among(Deal.objects.all(), "pk", [d.pk for d in deals]).values_list(
             "pk", f"account__{field}"
         )
         return {pk: (value or NONE) for pk, value in rows}

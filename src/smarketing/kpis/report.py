@@ -11,7 +11,9 @@ from smarketing.kpis.figures import Figure
 from smarketing.kpis.funnel import cohort_figures, cohorts, funnel_figures
 from smarketing.kpis.journeys import Journey, journeys
 from smarketing.kpis.labels import contact_labels, deal_labels
+from smarketing.kpis.rollup_report import rollup_figures
 from smarketing.kpis.scope import Scope
+from smarketing.kpis.services import rollups_ready
 from smarketing.kpis.targets import group_target_figures, target_figures
 from smarketing.kpis.velocity import velocity_figures
 
@@ -31,8 +33,16 @@ class KpiReport:
         return list(next(iter(self.groups.values()), {}))
 
 
-def kpis_compute(scope: Scope) -> KpiReport:
-    """Every figure of ``scope`` (docs/kpis.md)."""
+def kpis_compute(scope: Scope, *, rollups: bool | None = None) -> KpiReport:
+    """Every figure of ``scope`` (docs/kpis.md): from the rollups when they answer it (the
+    company's figures, no grouping or filter, rollups built: ADR 0018), else from the stage
+    history and the deals. ``rollups`` False forces the base tables, True the rollups."""
+    if rollups is None:
+        rollups = not scope.by and not scope.where and rollups_ready()
+    if rollups:
+        report = KpiReport(scope)
+        report.groups[ALL], report.cohorts = rollup_figures(scope)
+        return report
     period = scope.period
     kept_contacts = _kept(scope, contact_labels)
     stories = [

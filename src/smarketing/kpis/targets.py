@@ -19,6 +19,20 @@ NO_TARGET = "no company target for a month of the period"
 def target_figures(deals: Iterable[Deal], won_revenue: Figure, scope: Scope) -> dict[str, Figure]:
     """The period's revenue and new-customer targets, and the share of each reached."""
     period = scope.period
+    won_new = sum(
+        1
+        for d in deals
+        if d.status == DealStatus.WON
+        and d.deal_type == DealType.NEW
+        and d.closed_at is not None
+        and period.holds(d.closed_at)
+    )
+    return target_figures_from(won_new, won_revenue, scope)
+
+
+def target_figures_from(won_new: int, won_revenue: Figure, scope: Scope) -> dict[str, Figure]:
+    """The target figures from the count of new-business deals won in the period."""
+    period = scope.period
     targets = list(
         SalesTarget.objects.filter(
             team_key="", month__gte=period.first, month__lte=period.last
@@ -33,14 +47,6 @@ def target_figures(deals: Iterable[Deal], won_revenue: Figure, scope: Scope) -> 
         }
     target = money(((r, c) for r, c, _n in targets), currency=scope.currency, rates=scope.rates)
     wanted = sum(n for _r, _c, n in targets)
-    won_new = sum(
-        1
-        for d in deals
-        if d.status == DealStatus.WON
-        and d.deal_type == DealType.NEW
-        and d.closed_at is not None
-        and period.holds(d.closed_at)
-    )
     return {
         "revenue target": target,
         "won revenue ÷ target": _share(won_revenue, target),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from smarketing.contacts.choices import LifecycleStage as S
-from smarketing.kpis.figures import Figure, days
+from smarketing.kpis.figures import Figure, days_of, quantile
 from smarketing.kpis.journeys import Journey
 from smarketing.kpis.scope import Period
 
@@ -26,10 +26,25 @@ def velocity_figures(journeys: Iterable[Journey], period: Period) -> dict[str, F
             won_at, mql_at = journey.first[S.CUSTOMER], journey.first[S.MQL]
             if won_at >= mql_at:
                 to_won.append((won_at - mql_at).total_seconds() / DAY)
+    return velocity_from(stays, to_won)
+
+
+def velocity_from(stays: dict[str, list[float]], to_won: list[float]) -> dict[str, Figure]:
+    """The velocity figures from the durations in days (the journeys')."""
+    found = {str(s): (quantile(stays[s], 0.5), quantile(stays[s], 0.75)) for s in TIMED}
+    return velocity_from_quantiles(found, (quantile(to_won, 0.5), quantile(to_won, 0.75)))
+
+
+Quantiles = tuple[float | None, float | None]  # median, p75 (None: no duration)
+
+
+def velocity_from_quantiles(stays: dict[str, Quantiles], to_won: Quantiles) -> dict[str, Figure]:
+    """The velocity figures from the median and p75 of each duration (in days)."""
     figures: dict[str, Figure] = {}
     for stage in TIMED:
-        figures[f"days in {stage} (median)"] = days(stays[stage], 0.5, of=f"stay in {stage}")
-        figures[f"days in {stage} (p75)"] = days(stays[stage], 0.75, of=f"stay in {stage}")
-    figures["days MQL → won (median)"] = days(to_won, 0.5, of="MQL won")
-    figures["days MQL → won (p75)"] = days(to_won, 0.75, of="MQL won")
+        median, p75 = stays[stage]
+        figures[f"days in {stage} (median)"] = days_of(median, of=f"stay in {stage}")
+        figures[f"days in {stage} (p75)"] = days_of(p75, of=f"stay in {stage}")
+    figures["days MQL → won (median)"] = days_of(to_won[0], of="MQL won")
+    figures["days MQL → won (p75)"] = days_of(to_won[1], of="MQL won")
     return figures

@@ -13,7 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 
 from smarketing.contacts.choices import DealStatus
@@ -23,6 +25,7 @@ from smarketing.marketing.choices import RequestStatus, Verdict
 from smarketing.marketing.models import ContentAsset, ContentRating, ContentRequest, Touchpoint
 
 COMMENTS_SHOWN = 3
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -68,42 +71,53 @@ class AssetResults:
     comments: list[ContentRating] = field(default_factory=list)
 
 
-def _first_at(stage: str, contact_ids: set[int]) -> dict[int, list[datetime]]:
-    moments: dict[int, list[datetime]] = defaultdict(list)
-    rows = StageTransition.objects.filter(contact_id__in=contact_ids, to_stage=stage)
-    for contact_id, at in rows.values_list("contact_id", "at"):
-        moments[contact_id].append(at)
-    return moments
+FIRSTS = """
+    WITH firsts AS (
+        SELECT content_id, contact_id, MIN(occurred_at) AS first_at
+        FROM {touchpoint} WHERE content_id IS NOT NULL GROUP BY content_id, contact_id
+    )
+"""
+REACHED = """
+    SELECT f.content_id, COUNT(*),
+        SUM(CASE WHEN EXISTS (SELECT 1 FROM {transition} s WHERE s.contact_id = f.contact_id
+            AND s.to_stage = %s AND s.at >= f.first_at) THEN 1 ELSE 0 END),
+        SUM(CASE WHEN EXISTS (SELECT 1 FROM {transition} s WHERE s.contact_id = f.contact_id
+            AND s.to_stage = %s AND s.at >= f.first_at) THEN 1 ELSE 0 END)
+    FROM firsts f GROUP BY f.content_id
+"""
+INFLUENCED = """
+    SELECT f.content_id, d.currency, SUM(d.amount)
+    FROM firsts f JOIN {deal} d ON d.contact_id = f.contact_id
+    WHERE d.status = %s AND d.closed_at IS NOT NULL AND d.closed_at >= f.first_at
+    GROUP BY f.content_id, d.currency
+"""
+
+
+def _rows(sql: str, params: list[str]) -> list[tuple[Any, ...]]:
+    tables = {
+        "touchpoint": Touchpoint._meta.db_table,
+        "transition": StageTransition._meta.db_table,
+        "deal": Deal._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute((FIRSTS + sql).format(**tables), params)
+        return list(cursor.fetchall())
+
+
+def _money(value: object) -> Decimal:
+    """A sum as the driver gives it (Decimal on PostgreSQL, a number on SQLite), to the cent."""
+    return Decimal(str(value)).quantize(CENT)
 
 
 def content_results() -> list[AssetResults]:
-    """Every asset's results and ratings, the most consumed first."""
+    """Every asset's results and ratings, the most consumed first (two grouped queries over
+    each contact's first touch of each asset, whatever the number of touchpoints)."""
     assets = {asset.pk: AssetResults(asset) for asset in ContentAsset.objects.all()}
-    firsts = list(
-        Touchpoint.objects.filter(content__isnull=False)
-        .values("content", "contact")
-        .annotate(first=Min("occurred_at"))
-        .order_by()
-    )
-    contact_ids = {row["contact"] for row in firsts}
-    mqls, sqls = _first_at(S.MQL, contact_ids), _first_at(S.SQL, contact_ids)
-    won: dict[int, list[tuple[datetime, Decimal, str]]] = defaultdict(list)
-    deals = Deal.objects.filter(
-        contact_id__in=contact_ids, status=DealStatus.WON, closed_at__isnull=False
-    )
-    for contact_id, closed_at, amount, currency in deals.values_list(
-        "contact_id", "closed_at", "amount", "currency"
-    ):
-        if closed_at is not None:
-            won[contact_id].append((closed_at, amount, currency))
-    for row in firsts:
-        results, contact, first = assets[row["content"]], row["contact"], row["first"]
-        results.touched += 1
-        results.mqls += any(at >= first for at in mqls.get(contact, ()))
-        results.sqls += any(at >= first for at in sqls.get(contact, ()))
-        for closed_at, amount, currency in won.get(contact, ()):
-            if closed_at >= first:
-                results.influenced[currency] = results.influenced.get(currency, 0) + amount
+    for asset_id, touched, mqls, sqls in _rows(REACHED, [S.MQL, S.SQL]):
+        results = assets[int(asset_id)]
+        results.touched, results.mqls, results.sqls = int(touched), int(mqls), int(sqls)
+    for asset_id, currency, amount in _rows(INFLUENCED, [DealStatus.WON]):
+        assets[int(asset_id)].influenced[str(currency)] = _money(amount)
     verdicts = ContentRating.objects.values("asset", "verdict").annotate(n=Count("id")).order_by()
     for row in verdicts:
         if row["verdict"] == Verdict.HELPED:

@@ -1,0 +1,1 @@
+"""Outgoing webhooks (Standard Webhooks): endpoints, their secrets, and one delivery per event."""
