@@ -63,3 +63,23 @@ def test_each_demo_login_lands_on_its_home_page(demo, username, heading) -> None
     response = client.get("/")
     assert response.status_code == 200
     assert heading in response.content.decode()
+
+
+def test_the_demo_has_its_return_half(demo) -> None:
+    from smarketing.marketing.models import ContentRating, ContentRequest
+    from smarketing.nurturing.models import Enrolment, Program, Recycle
+    from smarketing.review.models import Decision, ReviewPack
+
+    assert Recycle.objects.filter(cause="rejected").exists()
+    program = Program.objects.get()
+    assert program.status == "active"
+    assert Enrolment.objects.filter(program=program).exists()
+    assert ContentRating.objects.exists()
+    assert ContentRequest.objects.count() == 4
+    first, second = ReviewPack.objects.order_by("month")
+    assert Decision.objects.filter(pack=first).exists()
+    assert not Decision.objects.filter(pack=second).exists()
+    client = Client()
+    client.force_login(User.objects.get(username="camille"))
+    for url in ("/programs/", f"/programs/{program.key}/", "/content/", "/feedback/", "/review/"):
+        assert client.get(url).status_code == 200, url

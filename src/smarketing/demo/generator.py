@@ -31,6 +31,7 @@ from smarketing.demo.errors import DemoErrorCode
 from smarketing.demo.funnel import behaviour, journey
 from smarketing.demo.handoffs import handoffs_step
 from smarketing.demo.marketing import event_tagged, marketing_step, upsells_step
+from smarketing.demo.nurturing import nurturing_step
 from smarketing.handoff.models import Team
 from smarketing.tracking.services import MAX_BATCH, EventIn, events_append
 from smarketing.users.models import User
@@ -329,6 +330,7 @@ STEPS: list[Callable[[Context], None]] = [
     upsells_step,
     marketing_step,
     journal_step,
+    nurturing_step,
 ]
 
 

@@ -78,12 +78,17 @@ FIRSTS = """
     )
 """
 REACHED = """
+    , reached AS (
+        SELECT contact_id,
+            MAX(CASE WHEN to_stage = %s THEN at END) AS mql_at,
+            MAX(CASE WHEN to_stage = %s THEN at END) AS sql_at
+        FROM {transition} WHERE to_stage IN (%s, %s) GROUP BY contact_id
+    )
     SELECT f.content_id, COUNT(*),
-        SUM(CASE WHEN EXISTS (SELECT 1 FROM {transition} s WHERE s.contact_id = f.contact_id
-            AND s.to_stage = %s AND s.at >= f.first_at) THEN 1 ELSE 0 END),
-        SUM(CASE WHEN EXISTS (SELECT 1 FROM {transition} s WHERE s.contact_id = f.contact_id
-            AND s.to_stage = %s AND s.at >= f.first_at) THEN 1 ELSE 0 END)
-    FROM firsts f GROUP BY f.content_id
+        SUM(CASE WHEN r.mql_at >= f.first_at THEN 1 ELSE 0 END),
+        SUM(CASE WHEN r.sql_at >= f.first_at THEN 1 ELSE 0 END)
+    FROM firsts f LEFT JOIN reached r ON r.contact_id = f.contact_id
+    GROUP BY f.content_id
 """
 INFLUENCED = """
     SELECT f.content_id, d.currency, SUM(d.amount)
@@ -113,7 +118,7 @@ def content_results() -> list[AssetResults]:
     """Every asset's results and ratings, the most consumed first (two grouped queries over
     each contact's first touch of each asset, whatever the number of touchpoints)."""
     assets = {asset.pk: AssetResults(asset) for asset in ContentAsset.objects.all()}
-    for asset_id, touched, mqls, sqls in _rows(REACHED, [S.MQL, S.SQL]):
+    for asset_id, touched, mqls, sqls in _rows(REACHED, [S.MQL, S.SQL, S.MQL, S.SQL]):
         results = assets[int(asset_id)]
         results.touched, results.mqls, results.sqls = int(touched), int(mqls), int(sqls)
     for asset_id, currency, amount in _rows(INFLUENCED, [DealStatus.WON]):
