@@ -86,3 +86,30 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pack}: {self.get_kind_display()} — {self.text}"
+
+
+class PackSend(models.Model):
+    """The pack e-mailed to one participant with its PDF and the meeting's invitation: once
+    per (pack, person), sent by the worker, marked sent when the mail server took it."""
+
+    pack = models.ForeignKey(
+        ReviewPack, on_delete=models.CASCADE, related_name="sends", verbose_name=_("pack")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("to")
+    )
+    meeting_at = models.DateTimeField(_("meeting at"))
+    minutes = models.PositiveSmallIntegerField(_("meeting length (minutes)"), default=60)
+    status = models.CharField(_("status"), max_length=8, default="queued")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pack e-mail")
+        verbose_name_plural = _("pack e-mails")
+        constraints = [models.UniqueConstraint(fields=["pack", "user"], name="pack_send_once")]
+
+    def __str__(self) -> str:
+        return f"{self.pack} → {self.user_id}"

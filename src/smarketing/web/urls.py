@@ -126,6 +126,7 @@ urlpatterns = [
     path("review/<str:month>/make/", review.review_make, name="review_make"),
     path("review/<str:month>/pack.pdf", review.review_pdf, name="review_pdf"),
     path("review/<str:month>/decide/", review.review_decide, name="review_decide"),
+    path("review/<str:month>/send/", review.review_send, name="review_send"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/<int:job_id>/", imports.import_job, name="import_job"),
     path("imports/<int:job_id>/report.csv", imports.import_report, name="import_report"),

@@ -3,7 +3,7 @@ recommendations, and the decisions managers record on it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +18,7 @@ from smarketing.core.errors import CommonErrorCode, DomainError, PermissionDenie
 from smarketing.review.choices import DecisionKind
 from smarketing.review.pdf import pack_pdf
 from smarketing.review.selectors import pack_decisions, pack_get, packs_list
+from smarketing.review.sending import review_pack_send
 from smarketing.review.services import decision_record, pack_month, review_pack_make
 from smarketing.scorecard.months import current_month, month_add
 from smarketing.users.roles import Capability, user_can
@@ -159,4 +160,41 @@ def review_decide(request: HttpRequest, month: str) -> HttpResponse:
         )
     else:
         messages.success(request, _("Decision recorded."))
+    return redirect("review_pack", month=month)
+
+
+def _meeting_at(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise DomainError(
+            _("Give the meeting's date and time, e.g. 2027-01-07 10:00."), field="meeting_at"
+        ) from exc
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+@require_POST
+@requires(Capability.DECIDE_REVIEW)
+def review_send(request: HttpRequest, month: str) -> HttpResponse:
+    """E-mail the pack with the meeting's invitation to both teams' managers and management."""
+    found = _month(month)
+    pack = pack_get(month=found)
+    if pack is None:
+        raise Http404(_("No pack was made for this month yet."))
+    minutes = request.POST.get("minutes", "60")
+    try:
+        sends = review_pack_send(
+            actor=request.user,  # type: ignore[arg-type]
+            pack=pack,
+            meeting_at=_meeting_at(request.POST.get("meeting_at", "")),
+            minutes=int(minutes) if minutes.isascii() and minutes.isdigit() else 0,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The pack and the invitation go to %(names)s.")
+            % {"names": ", ".join(str(s.user) for s in sends)},
+        )
     return redirect("review_pack", month=month)
