@@ -32,6 +32,7 @@ class EnrolmentStatus(models.TextChoices):
     CONVERTED = "converted", _("Converted")
     LEFT = "left", _("Left")
     DONE = "done", _("Went through")
+    HOLDOUT = "holdout", _("Held out (the control group)")
 
 
 class EnrolmentSource(models.TextChoices):

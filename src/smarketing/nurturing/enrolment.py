@@ -5,6 +5,7 @@ nor one that left it less than its ``reentry_days`` ago (never again without the
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -35,6 +36,15 @@ def version_spec(version: ProgramVersion) -> ProgramSpec:
 def latest_version(program: Program) -> ProgramVersion:
     """The version new contacts enter."""
     return program.versions.order_by("-number").first()  # type: ignore[return-value]
+
+
+def held_out(program_id: int, contact_id: int, percent: int) -> bool:
+    """Whether the contact falls in the program's control group: a stable draw per (program,
+    contact), so entering again lands in the same group."""
+    if percent <= 0:
+        return False
+    digest = hashlib.sha256(f"{program_id}:{contact_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 100 < percent
 
 
 def refusal(program: Program, spec: ProgramSpec, contact: Contact, now: datetime) -> str:
@@ -87,6 +97,7 @@ def enrol(
     spec = version_spec(version)
     if refusal(program, spec, contact, when):
         return None
+    held = held_out(program.pk, contact.pk, spec.holdout_percent)
     try:
         with transaction.atomic():
             enrolment = Enrolment.objects.create(
@@ -95,11 +106,15 @@ def enrol(
                 contact=contact,
                 source=source,
                 recycle=recycle,
-                step=spec.steps[0].key,
-                due_at=when,
+                status=EnrolmentStatus.HOLDOUT if held else EnrolmentStatus.ACTIVE,
+                step="" if held else spec.steps[0].key,
+                due_at=None if held else when,
                 entered_at=when,
+                left_at=when if held else None,
+                outcome="held out" if held else "",
             )
-            EnrolmentStep.objects.create(enrolment=enrolment, step="", outcome="entered", at=when)
+            outcome = "held out" if held else "entered"
+            EnrolmentStep.objects.create(enrolment=enrolment, step="", outcome=outcome, at=when)
     except IntegrityError:
         return None  # entered meanwhile by another path
     return enrolment

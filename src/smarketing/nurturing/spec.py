@@ -4,6 +4,7 @@ checked before it may be saved or activated.
     entry: {reasons: [no_project, no_budget]}   # leads rejected with these reasons enter
     exits: [mql, customer, unsubscribed, replied, meeting]
     reentry_days: 90                            # enter again 90 days after leaving (none: never)
+    holdout_percent: 10                         # 10 % of entrants held out: the control group
     steps:
       - {key: welcome, email: nurture-welcome}  # send this e-mail template
       - {key: pause, wait_days: 5}              # wait 5 working days
@@ -74,6 +75,7 @@ class ProgramSpec:
     reasons: tuple[str, ...] = ()
     exits: tuple[str, ...] = EXITS
     reentry_days: int | None = None
+    holdout_percent: int = 0
     by_key: dict[str, Step] = field(default_factory=dict, compare=False)
 
     def step(self, key: str | None) -> Step | None:
@@ -258,6 +260,10 @@ def spec_parse(
     reentry = raw.get("reentry_days")
     if reentry is not None:
         reentry = _days(reentry, "reentry_days", problems, "")
+    holdout = raw.get("holdout_percent", 0)
+    if isinstance(holdout, bool) or not isinstance(holdout, int) or not 0 <= holdout <= 50:
+        problems.append(("", _("holdout_percent is a whole number from 0 to 50")))
+        holdout = 0
     if steps and len(steps) == len(parsed) and len(set(keys)) == len(keys):
         steps = _wire(steps)
         problems += _graph_problems(steps)
@@ -268,5 +274,6 @@ def spec_parse(
         reasons=tuple(reasons),
         exits=tuple(exits),
         reentry_days=reentry,
+        holdout_percent=holdout,
         by_key={s.key: s for s in steps},
     )

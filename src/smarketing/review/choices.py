@@ -22,3 +22,10 @@ class RecommendationKind(models.TextChoices):
     CRITERIA = "criteria", _("Review the criteria of a reject reason")
     CAPACITY = "capacity", _("Change a salesperson's capacity")
     CONTENT = "content", _("Produce requested content")
+
+
+class ExperimentKind(models.TextChoices):
+    """What an experiment changes, and so its control group and its measure."""
+
+    PROGRAM_HOLDOUT = "program_holdout", _("A nurturing program against its held-out contacts")
+    AGREEMENT_CHANGE = "agreement_change", _("An agreement version against the time before it")

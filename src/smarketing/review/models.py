@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from smarketing.agreement.models import AgreementVersion
-from smarketing.review.choices import DecisionKind
+from smarketing.nurturing.models import Program
+from smarketing.review.choices import DecisionKind, ExperimentKind
 
 
 class ReviewPack(models.Model):
@@ -113,3 +114,32 @@ class PackSend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pack} → {self.user_id}"
+
+
+class Experiment(models.Model):
+    """A change tried and measured: a program against its held-out contacts, or an agreement
+    version against the same length of time before it."""
+
+    name = models.CharField(_("name"), max_length=200)
+    hypothesis = models.TextField(_("hypothesis"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ExperimentKind.choices)
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("experiment")
+        verbose_name_plural = _("experiments")
+        ordering = ["-starts_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from smarketing.agreement.selectors import active_version
 from smarketing.core.errors import CommonErrorCode, DomainError
 from smarketing.review.choices import DecisionKind, RecommendationKind
 from smarketing.review.effects import decisions_followed
+from smarketing.review.experiments import experiments_of
 from smarketing.review.models import Decision, ReviewPack
 from smarketing.review.pack_content import content_section
 from smarketing.review.pack_mqls import mqls_section
@@ -62,6 +63,9 @@ def review_pack_make(
         "mqls": mqls_section(month=month, agreement=agreement, as_of=as_of),
         "sales": sales_section(month=month, agreement=agreement, as_of=as_of),
         "content": content_section(),
+        "experiments": experiments_of(
+            first=month, last=month_add(month, 1) - timedelta(days=1), now=as_of
+        ),
     }
     snapshot = {
         "month": f"{month:%Y-%m}",
