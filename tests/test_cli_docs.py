@@ -108,6 +108,8 @@ def test_the_reference_covers_every_command_and_subcommand() -> None:
         "smarketing import",
         "smarketing export",
         "smarketing consumers",
+        "smarketing backup",
+        "smarketing restore",
         "smarketing handoffs",
         "smarketing handoffs route-imported",
         "smarketing kpis",

@@ -26,6 +26,8 @@ SUBCOMMANDS = (
     "import",
     "export",
     "consumers",
+    "backup",
+    "restore",
     "handoffs",
     "kpis",
     "review",
