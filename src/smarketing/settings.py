@@ -99,6 +99,11 @@ AUTHENTICATION_BACKENDS = [
     "smarketing.web.lockout.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Argon2id first (OWASP ASVS 5.0): older PBKDF2 hashes still log in and are upgraded then
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -184,6 +189,14 @@ AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = config.env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# behind TLS (docs/settings.md): HSTS, redirect to HTTPS, the proxy's scheme header
+SECURE_HSTS_SECONDS = config.env_int("HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = config.env_bool("HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = config.env_bool("HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = config.env_bool("SSL_REDIRECT", default=False)
+if config.env_bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
