@@ -43,12 +43,15 @@ def email_of(message: OutgoingMessage) -> EmailMultiAlternatives:
     """The e-mail of ``message``: its recorded content, its Message-ID and, for marketing, the
     RFC 8058 one-click unsubscribe headers; signed with DKIM when a key is configured."""
     headers = {"Message-ID": header_clean(message.message_id)}
+    html = message.html
     if message.kind == TemplateKind.MARKETING:
         from smarketing.mailing.services import unsubscribe_url
+        from smarketing.mailing.tracking import tracked_html
 
         url = unsubscribe_url(message)
         headers["List-Unsubscribe"] = f"<{url}>, <{list_unsubscribe_mailto(url)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        html = tracked_html(message, unsubscribe=url)  # opens and clicks, signed links
     email = dkim_sign_message(
         subject=header_clean(message.subject),
         body=message.text,
@@ -56,7 +59,7 @@ def email_of(message: OutgoingMessage) -> EmailMultiAlternatives:
         to=[message.to_email],
         headers=headers,
     )
-    email.attach_alternative(message.html, "text/html")
+    email.attach_alternative(html, "text/html")
     return email
 
 

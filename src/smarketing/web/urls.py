@@ -78,6 +78,8 @@ urlpatterns = [
     path("f/<str:key>/", embed.form_embed, name="form_embed"),
     path("consent/<str:token>/", consent.consent_confirm_page, name="consent_confirm"),
     path("u/<str:token>", mailing.unsubscribe_page, name="mailing_unsubscribe"),
+    path("m/o/<str:token>", mailing.open_pixel, name="mailing_open"),
+    path("m/c/<str:token>", mailing.click_redirect, name="mailing_click"),
     path("mailing/templates/", mailing.template_list, name="mailing_template_list"),
     path("mailing/templates/new/", mailing.template_edit, name="mailing_template_new"),
     path(

@@ -14,7 +14,7 @@ import hmac
 
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -32,6 +32,7 @@ from smarketing.mailing.selectors import (
     templates_all,
 )
 from smarketing.mailing.services import message_unsubscribe, template_preview, template_save
+from smarketing.mailing.tracking import PIXEL, click_record, open_record
 from smarketing.users.roles import Capability
 from smarketing.web.pages import requires
 
@@ -174,3 +175,24 @@ def bounce_endpoint(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
     return JsonResponse({"outcome": done.outcome, "email": done.email})
+
+
+@csrf_exempt
+def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
+    """The open pixel: a 1×1 GIF for a token signed here (the open recorded), else 404."""
+    if not open_record(token, agent=request.headers.get("User-Agent", "")):
+        raise Http404("No such message.")
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@csrf_exempt
+def click_redirect(request: HttpRequest, token: str) -> HttpResponse:
+    """A tracked link: to the message's own link of that number, else 404 (no open redirect)."""
+    target = click_record(token, agent=request.headers.get("User-Agent", ""))
+    if target is None:
+        raise Http404("No such link.")
+    response = HttpResponseRedirect(target)
+    response["Cache-Control"] = "no-store, private"
+    return response
