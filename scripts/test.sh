@@ -6,10 +6,11 @@
 #   bash scripts/test.sh --fast   ruff, then every test but the process and browser tests, on
 #                                 SQLite, on both cores: the lane to run before a commit
 #
-# pytest runs in two lanes side by side (one per core): lane 1 runs the process and browser
-# tests on SQLite (they mostly wait on the processes they start; the process tests choose
-# their own database by their `kind` parameter); lane 2 runs every other test on SQLite, then
-# on PostgreSQL the tests that use pytest's database (see tests/conftest.py).
+# pytest runs in two lanes side by side: lane 1 runs the process and browser tests on SQLite
+# (they mostly wait on the processes they start, each site copied from a migrated template;
+# the process tests choose their own database by their `kind` parameter); lane 2 runs every
+# other test on SQLite, then on PostgreSQL the tests that use pytest's database (see
+# tests/conftest.py), each pass on two pytest-xdist workers that use what lane 1 leaves idle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fast=0
@@ -64,10 +65,10 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 
-step "pytest in two lanes side by side (SQLite: process and browser tests | SQLite: the others, then PostgreSQL)"
+step "pytest in two lanes side by side (SQLite: process and browser tests | SQLite: the others, then PostgreSQL, 2 workers)"
 logs="$SMARKETING_DATA/logs"
 mkdir -p "$logs"
-# lane 1 mostly waits on the processes it starts; lane 2 keeps the other core busy
+# lane 1 mostly waits on the processes it starts; lane 2's two workers keep the cores busy
 (
   export SMARKETING_DATA="$SMARKETING_DATA/lane1" SMARKETING_TEST_PASS=sqlite
   mkdir -p "$SMARKETING_DATA"
@@ -77,11 +78,14 @@ lane1=$!
 (
   export SMARKETING_DATA="$SMARKETING_DATA/lane2" SMARKETING_TEST_PASS=sqlite
   mkdir -p "$SMARKETING_DATA"
-  run_pytest -q -m "not slow and not browser" >"$logs/sqlite.log" 2>&1
+  run_pytest -q -n 2 -m "not slow and not browser" >"$logs/sqlite.log" 2>&1
+  echo "(lane 2's SQLite pass ended at $((SECONDS - started))s)" >>"$logs/sqlite.log"
   # a database name of this run's own, so that two runs on one server do not collide
   export SMARKETING_TEST_PASS=postgres
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/smarketing_ci_$$"
-  run_pytest -q -m "not browser" >"$logs/postgres.log" 2>&1
+  code=0; run_pytest -q -n 2 -m "not browser" >"$logs/postgres.log" 2>&1 || code=$?
+  echo "(lane 2's PostgreSQL pass ended at $((SECONDS - started))s)" >>"$logs/postgres.log"
+  exit "$code"
 ) &
 lane2=$!
 code1=0; wait "$lane1" || code1=$?

@@ -13,8 +13,8 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,16 +117,36 @@ def _worker_ids(running: Group) -> list[str]:
     return [line.split()[1] for line in running.output().splitlines() if line.startswith("Worker ")]
 
 
+@pytest.fixture(scope="module")
+def demo_company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Site]]:
+    """A site per database kind holding the demo company at 200 contacts, generated the first
+    time a test asks for it (``demo --no-serve``); each test runs the demo on a copy of it."""
+    generated: dict[str, Site] = {}
+    with ExitStack() as stack:
+
+        def company(kind: str) -> Site:
+            if kind not in generated:
+                made = stack.enter_context(site(kind, tmp_path_factory.mktemp(f"demo-{kind}")))
+                result = made.run("demo", "--no-serve", "--contacts", "200")
+                assert result.returncode == 0, result.stderr
+                generated[kind] = made
+            return generated[kind]
+
+        yield company
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_signal_to_the_demo_group_lets_the_running_task_finish_and_exits_0(
-    kind: str, signum: signal.Signals, tmp_path: Path
+    kind: str, signum: signal.Signals, demo_company: Callable[[str], Site], tmp_path: Path
 ) -> None:
-    with site(kind, tmp_path) as made:
-        # given the demo serving, its worker having run tasks, and now busy with a 2 s task
+    with site(kind, tmp_path, copy_of=demo_company(kind)) as made:
+        # given the demo serving (on a copy of the demo company, which it keeps), its worker
+        # having run tasks, and now busy with a 2 s task
         port = _free_port()
         with group(made, tmp_path, "demo", "--contacts", "200", "--port", str(port)) as demo:
             made.wait_for(lambda: _answers(port), timeout=120)
+            assert "Demo data already present: keeping it." in demo.output()
             made.wait_for(lambda: _count(made, "status = 'SUCCESSFUL'") >= 1)
             marker = tmp_path / "hold-started"
             _hold_enqueue(made, 2, marker)
