@@ -123,6 +123,9 @@ def test_the_reference_covers_every_command_and_subcommand() -> None:
         "smarketing webhooks disable",
         "smarketing webhooks rotate",
         "smarketing webhooks replay",
+        "smarketing privacy",
+        "smarketing privacy export",
+        "smarketing privacy erase",
     ]
     # and the reference holds each one's help under its own heading
     text = reference()

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "smarketing.review",
     "smarketing.mailing",
     "smarketing.webhooks",
+    "smarketing.privacy",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
-from smarketing.api import events, handoffs, kpis, webhooks
+from smarketing.api import events, handoffs, kpis, privacy, webhooks
 from smarketing.api.auth import Refusal
 from smarketing.api.errors import ApiErrorCode, error_response
 from smarketing.core.errors import DomainError
@@ -23,6 +23,7 @@ api.add_router("/", events.router)
 api.add_router("/", handoffs.router)
 api.add_router("/", kpis.router)
 api.add_router("/", webhooks.router)
+api.add_router("/", privacy.router)
 
 
 @api.exception_handler(DomainError)

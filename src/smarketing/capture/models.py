@@ -15,6 +15,7 @@ class Scope(models.TextChoices):
     HANDOFFS = "handoffs", _("Read and answer hand-offs")
     KPIS = "kpis", _("Read the shared KPIs")
     WEBHOOKS = "webhooks", _("Manage outgoing webhooks")
+    PRIVACY = "privacy", _("Export and erase contacts' personal data")
 
 
 class ApiToken(models.Model):

@@ -32,6 +32,7 @@ SUBCOMMANDS = (
     "kpis",
     "review",
     "webhooks",
+    "privacy",
 )
 MODULES = {"import": "importer"}  # ``import`` is a Python keyword
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl+C during a one-off command

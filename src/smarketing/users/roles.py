@@ -55,6 +55,7 @@ class Capability(StrEnum):
     MANAGE_CONTENT = "manage_content"
     ACCESS_ADMIN = "access_admin"
     DECIDE_REVIEW = "decide_review"
+    MANAGE_PERSONAL_DATA = "manage_personal_data"
 
 
 _WORKERS = {
@@ -79,6 +80,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_SCORECARD,
             Capability.MANAGE_CONTENT,
             Capability.DECIDE_REVIEW,
+            Capability.MANAGE_PERSONAL_DATA,
         }
     ),
     Role.SALES_REP: frozenset(

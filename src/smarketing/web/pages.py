@@ -45,6 +45,7 @@ MENU = [
     Page("token_list", _("API tokens"), Capability.MANAGE_INTEGRATIONS),
     Page("mailing_template_list", _("E-mail templates"), Capability.MANAGE_INTEGRATIONS),
     Page("notification_preferences", _("Notification preferences"), Capability.VIEW_RECORDS),
+    Page("privacy_audit", _("Audit log"), Capability.ACCESS_ADMIN),
 ]
 
 

@@ -19,6 +19,7 @@ from smarketing.web.views import (
     kpis,
     mailing,
     notifications,
+    privacy,
     programs,
     review,
     routing,
@@ -49,6 +50,20 @@ urlpatterns = [
     ),
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/<int:contact_id>/", contacts.contact_page, name="contact_detail"),
+    path(
+        "contacts/<int:contact_id>/export.json",
+        privacy.contact_export_json,
+        name="privacy_contact_export_json",
+    ),
+    path(
+        "contacts/<int:contact_id>/export/",
+        privacy.contact_export_page,
+        name="privacy_contact_export",
+    ),
+    path(
+        "contacts/<int:contact_id>/erase/", privacy.contact_erase_page, name="privacy_contact_erase"
+    ),
+    path("privacy/audit/", privacy.audit_list, name="privacy_audit"),
     path("agreement/", agreement.agreement_list, name="agreement_list"),
     path("agreement/new/", agreement.agreement_new, name="agreement_new"),
     path("agreement/rescore/", agreement.rescore_progress, name="rescore_progress"),

@@ -13,6 +13,8 @@ from smarketing.core.errors import DomainError
 from smarketing.core.text import whole_number
 from smarketing.kpis.drill import contacts_behind, contacts_none
 from smarketing.marketing.content_report import content_consumed
+from smarketing.privacy.models import AuditAction
+from smarketing.privacy.services import audit_record
 from smarketing.scoring.selectors import contact_score
 from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.roles import Capability, user_can
@@ -85,6 +87,9 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     detail = contact_detail(contact_id=contact_id)
     if detail is None:
         raise Http404("No such contact")
+    audit_record(
+        actor=request.user, action=AuditAction.VIEWED, subject_kind="contact", subject_id=contact_id
+    )
     score = contact_score(contact_id=contact_id)
     context = {
         "detail": detail,
@@ -95,5 +100,6 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
         "consent_pending": consent_pending(contact_id),
         "consumed": content_consumed(contact_id=contact_id),
         "can_rate": user_can(request.user, Capability.RATE_CONTENT),
+        "can_manage_personal_data": user_can(request.user, Capability.MANAGE_PERSONAL_DATA),
     }
     return render(request, "web/contacts/detail.html", context)
