@@ -22,7 +22,7 @@ from smarketing.scorecard.board import sla_board, teams_managed
 from smarketing.users.models import User
 from smarketing.users.roles import MARKETING_ROLES, Capability, Role, user_can
 from smarketing.web.views.home_sides import management_context, marketing_context
-from smarketing.web.views.times import time_left_text
+from smarketing.web.views.times import clock_rows
 from smarketing.web.views.work_queue import work_queue_context
 
 
@@ -36,21 +36,6 @@ def _rep(request: HttpRequest, now: datetime) -> dict[str, Any]:
     }
 
 
-def _attention(board_lines: list[Any], now: datetime) -> list[tuple[Any, Any, str]]:
-    rows = []
-    for line in board_lines:
-        clock, handoff = line.clock, line.handoff
-        calendar = handoff.team.calendar() if handoff.team else None
-        if calendar is None:
-            left = ""
-        elif now <= clock.due_at:
-            left = time_left_text(calendar.working_seconds(now, clock.due_at))
-        else:
-            left = time_left_text(-calendar.working_seconds(clock.due_at, now))
-        rows.append((clock, handoff, left))
-    return rows
-
-
 def _manager(request: HttpRequest, now: datetime) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
     teams = teams_managed(user.pk, everything=user_can(user, Capability.ACCESS_ADMIN))
@@ -62,7 +47,7 @@ def _manager(request: HttpRequest, now: datetime) -> dict[str, Any]:
         **(mine if mine["work_total"] else {}),
         "teams": teams,
         "board": board,
-        "attention": _attention(board.attention, now),
+        "attention": clock_rows(board.attention, now),
         "queue": queue,
         "reps": team_reps(team_ids=set(team_ids)),
         "loads": team_loads(now=now, team_ids=team_ids),

@@ -10,7 +10,7 @@ from smarketing.scorecard.board import sla_board, teams_managed
 from smarketing.users.models import User
 from smarketing.users.roles import Capability, user_can
 from smarketing.web.pages import requires
-from smarketing.web.views.times import time_left_text
+from smarketing.web.views.times import clock_rows
 
 
 @requires(Capability.VIEW_SLA_BOARD)
@@ -26,16 +26,7 @@ def sla_board_page(request: HttpRequest) -> HttpResponse:
     shown = [t for t in teams if t.key == chosen] or teams
     now = timezone.now()
     board = sla_board(teams=shown, now=now)
-    rows = []
-    for clock, handoff in ((line.clock, line.handoff) for line in board.attention):
-        calendar = handoff.team.calendar() if handoff.team else None
-        if calendar is None:
-            left = ""
-        elif now <= clock.due_at:
-            left = time_left_text(calendar.working_seconds(now, clock.due_at))
-        else:
-            left = time_left_text(-calendar.working_seconds(clock.due_at, now))
-        rows.append((clock, handoff, left))
+    rows = clock_rows(board.attention, now)
     members = {m.pk: m for t in shown for m in t.members.all() if m.is_active}
     context = {
         "board": board,
