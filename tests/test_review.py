@@ -97,7 +97,7 @@ def test_the_pack_of_a_hand_built_month(world) -> None:
         "from 8 h to 6 h"
     )
     assert recommendations["below:sla.targets.first_touch_in_time_percent"]["title"] == (
-        "% first touch in time: 0 in 2027-05 against a commitment of 80: find the cause"
+        "Share of first touches in time: 0 in 2027-05 against a commitment of 80: find the cause"
     )
     assert recommendations["criteria:no_budget"]["title"] == (
         "66.7 % of rejections are “No budget”: review its criteria"

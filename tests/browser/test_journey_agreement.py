@@ -76,7 +76,9 @@ def test_both_teams_sign_and_a_salesperson_sees_the_new_breakdown(
     page.fill("#agreement-text", text.replace("points: 15", "points: 20"))
     page.click("text=Save draft")
     page.wait_for_url(re.compile(r"/agreement/v2/$"))
-    assert "changed engagement.rules[pricing].points: 15 → 20" in page.inner_text(".diff")
+    assert "Engagement rule “Page viewed (page = /pricing)”: Points: 15 → 20" in page.inner_text(
+        ".diff"
+    )
     # and previews the backtest chart before approving
     page.click("text=Preview and backtest")
     page.click("#compute-preview")

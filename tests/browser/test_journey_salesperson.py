@@ -34,6 +34,7 @@ def test_salesperson_finds_a_contact_in_french(page, live_server, make_user) -> 
     # and switches to French, then opens the contacts from the menu
     with page.expect_navigation():
         page.select_option("#language", "fr")
+    assert page.locator("h1").inner_text() == "Ma journée"
     page.click("nav >> text=Contacts")
     page.wait_for_url(re.compile(r"/contacts/$"))
     assert page.locator("h1").inner_text() == "Contacts"

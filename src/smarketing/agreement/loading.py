@@ -50,7 +50,7 @@ def _labels(value: Any) -> tuple[str, Mapping[str, str]]:
     """A label written as text or as a mapping language → text: the default (English, else
     the first language written) and every language (none for plain text)."""
     if isinstance(value, Mapping):
-        labels = {str(k).lower(): str(v) for k, v in value.items()}
+        labels = {str(k).lower().replace("_", "-"): str(v) for k, v in value.items()}
         return labels.get("en", next(iter(labels.values()), "")), MappingProxyType(labels)
     return ("" if value is None else str(value)), MappingProxyType({})
 

@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+
 CENT = Decimal("0.01")
+
+
+def _number(value: Decimal | int | float, places: int) -> str:
+    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
 
 
 @dataclass(frozen=True)
@@ -24,16 +31,18 @@ class Figure:
     reason: str = ""
 
     def shown(self) -> str:
-        """The figure as a person reads it: ``12.5 %``, ``14.0 days``, ``1,234.00 EUR``, ``—``."""
+        """The figure as a person reads it, in the active language's number format:
+        ``12.5 %``, ``14.0 days``, ``1,234.00 EUR``, ``—`` (``12,5 %``, ``14,0 jours``,
+        ``1 234,00 EUR`` in French)."""
         if self.value is None:
             return "—"
         if self.unit == "%":
-            return f"{self.value:.1f} %"
+            return f"{_number(self.value, 1)} %"
         if self.unit == "days":
-            return f"{self.value:.1f} days"
+            return _("%(days)s days") % {"days": _number(self.value, 1)}
         if self.unit:
-            return f"{self.value:,.2f} {self.unit}"
-        return f"{self.value:,}"
+            return f"{_number(self.value, 2)} {self.unit}"
+        return _number(self.value, 0)
 
     def as_json(self) -> dict[str, object]:
         value = str(self.value) if isinstance(self.value, Decimal) else self.value

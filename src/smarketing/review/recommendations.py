@@ -27,7 +27,7 @@ REASON_SHARE = 30.0
 MEASURES = {
     "mqls": gettext_lazy("MQLs delivered"),
     "accepted_in_time_percent": gettext_lazy("% answered in time"),
-    "first_touch_in_time_percent": gettext_lazy("% first touch in time"),
+    "first_touch_in_time_percent": gettext_lazy("Share of first touches in time"),
 }
 
 
@@ -164,7 +164,7 @@ def _capacity(sales: dict[str, Any], target: float | None, now: datetime) -> lis
                     "proposed": proposed,
                 },
                 "figures": [
-                    [_("% first touch in time"), f"{rep['first_touch_in_time']:g}"],
+                    [_("Share of first touches in time"), f"{rep['first_touch_in_time']:g}"],
                     [_("target"), f"{target:g}"],
                     [_("open MQLs allowed"), str(capacity)],
                 ],

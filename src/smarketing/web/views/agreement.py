@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from smarketing.agreement.models import AgreementVersion, VersionStatus
+from smarketing.agreement.readable import agreement_changes, agreement_readable
 from smarketing.agreement.selectors import (
     active_version,
     version_by_number,
@@ -112,7 +113,8 @@ def agreement_edit(request: HttpRequest, number: int) -> HttpResponse:
 
 @requires(Capability.VIEW_RECORDS)
 def agreement_detail(request: HttpRequest, number: int) -> HttpResponse:
-    """A version: its text, approvals, what changed from the active one, and the actions."""
+    """A version as a document to read (its YAML behind a tab), its approvals, what changed
+    from the active one in words (the raw diff behind a tab), and the actions."""
     version = _version(number)
     active = active_version()
     user = request.user
@@ -120,10 +122,13 @@ def agreement_detail(request: HttpRequest, number: int) -> HttpResponse:
     can_sign = (
         user_can(user, Capability.APPROVE_AGREEMENT_MARKETING) and "marketing" not in approved_sides
     ) or (user_can(user, Capability.APPROVE_AGREEMENT_SALES) and "sales" not in approved_sides)
+    compared = active if active is not None and active.pk != version.pk else None
     context = {
         "version": version,
         "active": active,
-        "diff": versions_diff(active, version) if active and active.pk != version.pk else [],
+        "readable": agreement_readable(version.agreement),
+        "changes": agreement_changes(compared.agreement, version.agreement) if compared else [],
+        "diff": versions_diff(compared, version) if compared else [],
         "run": rescore_running(),
         "last_run": rescore_last(version=version),
         "can_edit": user_can(user, Capability.DRAFT_AGREEMENT)

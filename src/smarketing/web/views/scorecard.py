@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from smarketing.agreement.document import Agreement
 from smarketing.agreement.selectors import active_version
 from smarketing.core.errors import DomainError, PermissionDeniedError
 from smarketing.handoff.models import Team
@@ -66,15 +67,19 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _line_label(persona: str) -> str:
-    return _("Persona %(persona)s") % {"persona": persona} if persona else _("All MQLs")
+def _line_label(persona: str, agreement: Agreement) -> str:
+    if not persona:
+        return _("All MQLs")
+    return _("Persona %(persona)s") % {"persona": agreement.label("persona", persona)}
 
 
-def _mql_chart(months: list[str], quota: list[Any], company: list[Figures]) -> dict[str, Any]:
+def _mql_chart(
+    months: list[str], quota: list[Any], company: list[Figures], agreement: Agreement
+) -> dict[str, Any]:
     data: list[dict[str, Any]] = []
     lines = sorted({q.line for q in quota}, key=lambda line: line.index)
     for line in lines:
-        label = _line_label(line.persona)
+        label = _line_label(line.persona, agreement)
         data.append(
             {
                 "type": "bar",
@@ -152,12 +157,12 @@ def _figures_text(advice: Advice) -> str:
     return ", ".join(_percent(v) for _, v in advice.figures)
 
 
-def _advice_text(advice: Advice) -> str:
+def _advice_text(advice: Advice, agreement: Agreement) -> str:
     """What the advice says, with its figures."""
     values = {
         "figures": _figures_text(advice),
         "months": len(advice.figures),
-        "line": _line_label(advice.scope),
+        "line": _line_label(advice.scope, agreement),
         "target": _number(advice.target, 0),
         "current": _number(advice.current, 2 if advice.current % 1 else 0)
         if advice.current is not None
@@ -165,7 +170,7 @@ def _advice_text(advice: Advice) -> str:
         "proposed": _number(advice.proposed, 2 if advice.proposed % 1 else 0)
         if advice.proposed is not None
         else "",
-        "term": advice.scope,
+        "term": agreement.label("sla_term", advice.scope),
     }
     if advice.kind == BELOW:
         if advice.side == MARKETING:
@@ -267,13 +272,13 @@ def scorecard_page(request: HttpRequest) -> HttpResponse:
     context |= {
         "pace": quota_pace(now=now, agreement=agreement),
         "reasons": reject_reasons(month=month, labels=agreement.reason_labels()),
-        "mql_chart": _mql_chart(axis, quota, company),
+        "mql_chart": _mql_chart(axis, quota, company, agreement),
         "quality_chart": _quality_chart(axis, company),
         "sales_chart": _rate_chart(axis, monthly),
         "monthly": [(label, _cells(f)) for label, f in zip(labels, monthly, strict=True)][::-1],
         "by_team": [(_named(teams, f, _("No team")), _cells(f)) for f in by_team],
         "by_rep": [(_named(reps, f, _("Manager's queue")), _cells(f)) for f in by_rep],
-        "advice": [(a, _advice_text(a)) for a in advice],
+        "advice": [(a, _advice_text(a, agreement)) for a in advice],
         "causes": next((a.causes for a in advice if a.causes is not None), None),
         "can_draft": user_can(request.user, Capability.DRAFT_AGREEMENT),
     }
