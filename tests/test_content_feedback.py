@@ -188,3 +188,31 @@ def test_the_pages_rate_request_vote_and_show_it(world, make_user) -> None:
     assert marketing.post("/content/rate/", {"contact": 1, "asset": 1}).status_code == 403
     missing = rep.post("/content/rate/", {"contact": 999999, "asset": world["guide"].pk})
     assert missing.status_code == 404
+
+
+def test_the_handoff_page_lets_the_salesperson_rate_what_the_lead_read(world, make_user) -> None:
+    from smarketing.handoff.models import Handoff, Team
+
+    team = Team.objects.create(key="fr", name="France", manager=make_user("sales_manager"))
+    handoff = Handoff.objects.create(
+        contact=world["anne"],
+        version=_version(make_user),
+        team=team,
+        assignee=world["rep"],
+        rule="fr",
+    )
+    client = Client()
+    client.force_login(world["rep"])
+    page = client.get(f"/inbox/{handoff.pk}/").content.decode()
+    assert "Content consumed" in page
+    assert "Guide de clôture" in page
+    assert 'value="helped"' in page
+
+
+def _version(make_user):
+    from smarketing.agreement.selectors import active_version
+    from tests.factories import agreement_signed
+    from tests.test_handoff import YAML
+
+    agreement_signed(YAML, make_user("marketing_manager"), make_user("sales_manager"))
+    return active_version()

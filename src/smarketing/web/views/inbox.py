@@ -27,10 +27,11 @@ from smarketing.handoff.services import (
     handoff_reject,
     handoff_touch_log,
 )
+from smarketing.marketing.content_report import content_consumed
 from smarketing.scoring.selectors import contact_score
 from smarketing.tracking.selectors import contact_timeline
 from smarketing.users.models import User
-from smarketing.users.roles import Capability
+from smarketing.users.roles import Capability, user_can
 from smarketing.users.selectors import user_active
 from smarketing.web.pages import requires
 from smarketing.web.views.times import time_left_text
@@ -79,6 +80,8 @@ def handoff_page(request: HttpRequest, handoff_id: int) -> HttpResponse:
         "left": time_left_text(seconds),
         "late": seconds < 0,
         "reps": team_reps(team_ids={handoff.team_id}),
+        "consumed": content_consumed(contact_id=handoff.contact_id),
+        "can_rate": user_can(request.user, Capability.RATE_CONTENT),
     }
     return render(request, "web/handoff.html", context)
 
