@@ -1,140 +1,28 @@
 """Outgoing webhooks end to end: facts of the journal → deliveries → a real local HTTP receiver
-that verifies every signature with the ``standardwebhooks`` package; retries on the Standard
-Webhooks schedule (time advanced with ``now=``), ``Retry-After``, 410, an exhausted schedule,
-rotation, and one delivery per (fact, endpoint) whatever the consumer reads twice."""
+that verifies every signature; rotation, replay, claims, and one delivery per (fact, endpoint)
+whatever the consumer reads twice (retries: test_webhooks_retries.py)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from smarketing.journal.choices import FactKind
 from smarketing.journal.consumers import consume, consumer_replay
 from smarketing.journal.models import Fact
 from smarketing.journal.services import FactIn, fact_record
-from smarketing.notifications.models import Notification
-from smarketing.users.models import User
-from smarketing.users.roles import Role
-from smarketing.webhooks.choices import DeliveryStatus, DisabledReason
+from smarketing.webhooks.choices import DeliveryStatus
 from smarketing.webhooks.events import CONSUMER
 from smarketing.webhooks.models import Delivery, Endpoint
 from smarketing.webhooks.sending import claim_length, deliveries_send, delivery_claim
-from smarketing.webhooks.services import delivery_replay, endpoint_create, endpoint_secret_rotate
+from smarketing.webhooks.services import delivery_replay, endpoint_secret_rotate
 from smarketing.webhooks.signing import signature, signature_header
 from smarketing.webhooks.tasks import deliveries_consume
-from tests.receivers import free_port
+from tests.webhook_world import T0, Receiver, mql_fact, subscribe
+from tests.webhook_world import receiver as receiver
 
 pytestmark = pytest.mark.django_db
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class Received:
-    """One request the receiver got: its path, headers, raw body, the status it answered, and
-    whether every secret it knows verified the signature."""
-
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    status: int
-    verified: bool
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver: answers the queued (status, headers) in order, then 200."""
-
-    answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    secrets: list[str] = field(default_factory=list)
-    received: list[Received] = field(default_factory=list)
-    delay: float = 0.0
-    hold_once: float = 0.0  # the first request waits this long before its answer
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def verified_by_all(self, body: bytes, headers: dict[str, str]) -> bool:
-        if not self.secrets:
-            return False
-        try:
-            for secret in self.secrets:
-                Webhook(secret).verify(body, headers)
-        except WebhookVerificationError:
-            return False
-        return True
-
-    def ok(self) -> list[Received]:
-        return [r for r in self.received if 200 <= r.status < 300]
-
-
-@pytest.fixture
-def receiver(settings: Any) -> Iterator[tuple[Receiver, str]]:
-    """A real HTTP server on 127.0.0.1, and the setting that lets the product reach it."""
-    settings.OUTGOING_ALLOW_PRIVATE = True
-    hooks = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            headers = dict(self.headers)
-            with hooks.lock:
-                status, extra = hooks.answers.pop(0) if hooks.answers else (200, {})
-                verified = hooks.verified_by_all(body, headers)
-                hooks.received.append(Received(self.path, headers, body, status, verified))
-                hold, hooks.hold_once = hooks.hold_once, 0.0
-            time.sleep(hooks.delay + hold)
-            try:
-                self.send_response(status)
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(b"ok")
-            except OSError:
-                return
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    server.daemon_threads = True  # a request held for a killed sender does not hold the end
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield hooks, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def subscribe(receiver: tuple[Receiver, str], *events: str) -> Endpoint:
-    """An endpoint for the receiver, whose secret the receiver verifies with."""
-    hooks, base = receiver
-    endpoint, secret = endpoint_create(
-        actor=None, url=f"{base}/hook", event_types=events or ("contact.mql",)
-    )
-    hooks.secrets = [secret]
-    return endpoint
-
-
-def mql_fact(contact_id: int = 42) -> Fact:
-    fact_record(
-        FactIn(
-            kind=FactKind.MQL_REACHED,
-            subject_kind="contact",
-            subject_id=contact_id,
-            contact_id=contact_id,
-            payload={"from_stage": "lead", "rule": "fit A"},
-            occurred_at=T0 - timedelta(minutes=1),
-        ),
-        now=T0,
-    )
-    return Fact.objects.order_by("-id")[0]
 
 
 def test_signature_matches_the_specifications_reference_vector() -> None:
@@ -238,114 +126,6 @@ def test_free_text_reasons_are_not_published(receiver: tuple[Receiver, str]) -> 
         b'{"contact_id":7,"occurred_at":"2026-03-02T09:00:00Z","from_stage":"mql",'
         b'"rule":"","to_stage":"sal"}}'
     )
-
-
-def test_a_receiver_failing_three_times_gets_the_event_exactly_once_more(
-    receiver: tuple[Receiver, str],
-) -> None:
-    # given a receiver that answers 500 three times, then 200
-    hooks, _ = receiver
-    subscribe(receiver)
-    hooks.answers = [(500, {}), (500, {}), (500, {})]
-    mql_fact()
-    consume(CONSUMER)
-    now = datetime.now(UTC)
-    # when the worker runs at once, then as the schedule (5 s, 5 min, 30 min + jitter) allows
-    sent = [deliveries_send(now=now)]
-    sent.append(deliveries_send(now=now + timedelta(seconds=4)))  # before 5 s: not due
-    now += timedelta(seconds=6)
-    sent.append(deliveries_send(now=now))
-    sent.append(deliveries_send(now=now + timedelta(minutes=4)))  # before 5 min: not due
-    now += timedelta(minutes=6)
-    sent.append(deliveries_send(now=now))
-    now += timedelta(minutes=34)
-    sent.append(deliveries_send(now=now))
-    sent.append(deliveries_send(now=now + timedelta(days=2)))  # nothing left
-    # then 4 attempts, the last one received, all with one webhook-id and verified
-    assert sent == [1, 0, 1, 0, 1, 1, 0]
-    assert [r.status for r in hooks.received] == [500, 500, 500, 200]
-    assert len(hooks.ok()) == 1
-    assert len({r.headers["webhook-id"] for r in hooks.received}) == 1
-    assert all(r.verified for r in hooks.received)
-    delivery = Delivery.objects.get()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 4)
-
-
-def test_retry_after_is_honoured(receiver: tuple[Receiver, str]) -> None:
-    # given a receiver that asks to come back in two hours
-    hooks, _ = receiver
-    subscribe(receiver)
-    hooks.answers = [(503, {"Retry-After": "7200"})]
-    mql_fact()
-    consume(CONSUMER)
-    now = datetime.now(UTC)
-    # when the worker sends, then tries at the schedule's 5 s and at 1 h 59
-    deliveries_send(now=now)
-    early = [
-        deliveries_send(now=now + timedelta(seconds=6)),
-        deliveries_send(now=now + timedelta(minutes=119)),
-    ]
-    # then it waits the two hours the receiver asked
-    delivery = Delivery.objects.get()
-    assert early == [0, 0]
-    assert delivery.next_attempt_at == now + timedelta(hours=2)
-    assert (delivery.last_status_code, delivery.attempts) == (503, 1)
-    assert deliveries_send(now=now + timedelta(hours=2)) == 1
-    assert [r.status for r in hooks.received] == [503, 200]
-
-
-def test_410_disables_the_endpoint_and_tells_the_admins(
-    receiver: tuple[Receiver, str], make_user: Callable[..., User]
-) -> None:
-    # given an administrator and a receiver that answers 410 Gone
-    hooks, _ = receiver
-    admin = make_user(Role.ADMIN, email="admin@example.com")
-    make_user(Role.MARKETING_MANAGER)
-    endpoint = subscribe(receiver)
-    hooks.answers = [(410, {})]
-    mql_fact()
-    consume(CONSUMER)
-    # when sent
-    deliveries_send()
-    # then the endpoint is disabled, the delivery failed, the admin (only) told once
-    endpoint.refresh_from_db()
-    assert (endpoint.is_active, endpoint.disabled_reason) == (False, DisabledReason.GONE)
-    assert Delivery.objects.get().status == DeliveryStatus.FAILED
-    notices = Notification.objects.filter(kind="webhook_disabled")
-    assert [n.user_id for n in notices] == [admin.pk]
-    # and a later event gets no delivery
-    mql_fact(contact_id=43)
-    consume(CONSUMER)
-    assert Delivery.objects.count() == 1
-    assert len(hooks.received) == 1
-
-
-def test_an_exhausted_schedule_abandons_and_disables(
-    receiver: tuple[Receiver, str], make_user: Callable[..., User]
-) -> None:
-    # given a receiver that always answers 500
-    hooks, _ = receiver
-    admin = make_user(Role.ADMIN)
-    endpoint = subscribe(receiver)
-    hooks.answers = [(500, {})] * 20
-    mql_fact()
-    consume(CONSUMER)
-    now = datetime.now(UTC)
-    waits = [0, 6, 331, 1981, 7921, 19801, 39601, 55441, 79201, 95041]  # schedule × 1.1, +1 s
-    # when the worker runs once each step of the schedule has passed
-    attempted = []
-    for wait in waits:
-        now += timedelta(seconds=wait)
-        attempted.append(deliveries_send(now=now))
-    attempted.append(deliveries_send(now=now + timedelta(days=3)))
-    # then ten attempts, abandoned, the endpoint disabled and the admin told
-    assert attempted == [1] * 10 + [0]
-    delivery = Delivery.objects.get()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.ABANDONED, 10)
-    endpoint.refresh_from_db()
-    assert (endpoint.is_active, endpoint.disabled_reason) == (False, DisabledReason.FAILING)
-    assert Notification.objects.filter(kind="webhook_disabled", user=admin).count() == 1
-    assert len(hooks.received) == 10
 
 
 def test_one_delivery_per_fact_and_endpoint_when_a_batch_is_read_twice(

@@ -32,7 +32,7 @@ from smarketing.webhooks.guard import (
 from smarketing.webhooks.models import Delivery, Endpoint
 from smarketing.webhooks.sending import deliveries_send
 from smarketing.webhooks.services import endpoint_create
-from tests.test_webhooks import Receiver, mql_fact, receiver, subscribe
+from tests.webhook_world import Receiver, mql_fact, receiver, subscribe
 
 __all__ = ["receiver"]  # the fixture, shared with tests/test_webhooks.py
 

@@ -12,7 +12,7 @@ from smarketing.contacts.services import contact_create, contact_update
 from smarketing.journal.consumers import consume
 from smarketing.webhooks.events import CONSUMER
 from smarketing.webhooks.sending import deliveries_send
-from tests.test_webhooks import Receiver, receiver, subscribe
+from tests.webhook_world import Receiver, receiver, subscribe
 
 pytestmark = pytest.mark.django_db
 __all__ = ["receiver"]

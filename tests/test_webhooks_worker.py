@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.processes import site
-from tests.test_webhooks import Receiver, receiver
+from tests.webhook_world import Receiver, receiver
 
 pytestmark = pytest.mark.slow
 __all__ = ["receiver"]
