@@ -141,6 +141,18 @@ def inbox(*, user: User) -> tuple[list[Handoff], list[Handoff]]:
     return mine, team_queue(user=user)
 
 
+def handoffs_waiting(*, team_ids: list[int] | None = None, limit: int = 10) -> list[Handoff]:
+    """Open hand-offs (of these teams, else of all), the longest waiting first."""
+    rows = Handoff.objects.filter(status=HandoffStatus.OPEN)
+    if team_ids is not None:
+        rows = rows.filter(team_id__in=team_ids)
+    return list(
+        with_dues(rows)
+        .select_related("contact__account", "team", "assignee", "version")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
 def team_queue(*, user: User, limit: int = QUEUE_LIMIT) -> list[Handoff]:
     """Open hand-offs waiting in the queues of the teams ``user`` manages, by answer deadline."""
     due = DUE_PREFIX + ClockKind.ACCEPT

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from smarketing.handoff.capacity import absences_ahead, team_loads
-from smarketing.handoff.selectors import team_queue, team_reps, to_follow_up
+from smarketing.handoff.selectors import handoffs_waiting, team_queue, team_reps, to_follow_up
 from smarketing.scorecard.board import sla_board, teams_managed
 from smarketing.users.models import User
 from smarketing.users.roles import MARKETING_ROLES, Capability, Role, user_can
@@ -52,6 +52,8 @@ def _manager(request: HttpRequest, now: datetime) -> dict[str, Any]:
         "reps": team_reps(team_ids=set(team_ids)),
         "loads": team_loads(now=now, team_ids=team_ids),
         "absences": absences_ahead(team_ids=team_ids, now=now),
+        "waiting": handoffs_waiting(team_ids=team_ids),
+        "open_handoffs": True,
     }
 
 
@@ -66,4 +68,6 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "web/home/manager.html", _manager(request, now))
     if role in MARKETING_ROLES:
         return render(request, "web/home/marketing.html", marketing_context(now))
-    return render(request, "web/home/management.html", management_context(now))
+    context = management_context(now)
+    context["open_handoffs"] = user_can(request.user, Capability.WORK_LEADS)  # else the contact
+    return render(request, "web/home/management.html", context)

@@ -13,6 +13,7 @@ from smarketing.agreement.document import Agreement
 from smarketing.agreement.selectors import active_version
 from smarketing.contacts.choices import LifecycleStage
 from smarketing.handoff.capacity import team_loads
+from smarketing.handoff.selectors import handoffs_waiting
 from smarketing.kpis.report import kpis_compute
 from smarketing.kpis.scope import scope_from
 from smarketing.scorecard.board import sla_board, teams_managed
@@ -108,4 +109,5 @@ def management_context(now: datetime) -> dict[str, Any]:
         "board": sla_board(teams=teams, now=now) if teams else None,
         "loads": team_loads(now=now),
         "kpis": _kpis(now),
+        "waiting": handoffs_waiting(),
     }
