@@ -65,7 +65,7 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 
-step "pytest in two lanes side by side (SQLite: process and browser tests | SQLite: the others, then PostgreSQL, 2 workers)"
+step "pytest in two lanes side by side (SQLite: process and browser tests | SQLite on 2 workers: the others, then PostgreSQL)"
 logs="$SMARKETING_DATA/logs"
 mkdir -p "$logs"
 # lane 1 mostly waits on the processes it starts; lane 2's two workers keep the cores busy
