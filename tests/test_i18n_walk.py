@@ -186,7 +186,6 @@ def test_every_page_speaks_french_without_codes() -> None:
     assert _walk(leads_pages=False) == {}
 
 
-@pytest.mark.xfail(reason="lead's pages in progress (the routing page, issue 19)", strict=False)
 def test_the_routing_page_speaks_french_without_codes() -> None:
     assert _walk(leads_pages=True) == {}
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from django.utils.translation import gettext as _
+
 from smarketing.agreement.choices import RoutingKind
 from smarketing.agreement.document import Routing, RoutingRule
 
@@ -63,10 +65,14 @@ class Decision:
 
 def _unavailable(rep: Rep, max_open: int | None) -> str:
     if rep.absent:
-        return f"{rep.name} is absent"
+        return _("%(name)s is absent") % {"name": rep.name}
     capacity = rep.capacity if rep.capacity is not None else max_open
     if capacity is not None and rep.open_mqls >= capacity:
-        return f"{rep.name} is at capacity ({rep.open_mqls}/{capacity} open MQLs)"
+        return _("%(name)s is at capacity (%(open)d/%(capacity)d open MQLs)") % {
+            "name": rep.name,
+            "open": rep.open_mqls,
+            "capacity": capacity,
+        }
     return ""
 
 
@@ -95,7 +101,7 @@ def _in_turn(
         ),
     )
     if not members:
-        skipped.append(f"team {team} has no member")
+        skipped.append(_("team %(team)s has no member") % {"team": team})
     for rep in members:
         why = _unavailable(rep, max_open)
         if not why:
@@ -115,7 +121,7 @@ def route(lead: Lead, reps: dict[int, Rep], routing: Routing) -> Decision:
             owner = reps.get(lead.account_owner_id) if lead.account_owner_id else None
             if owner is None:
                 if lead.account_owner_id:
-                    skipped.append("the account's owner is not in a sales team")
+                    skipped.append(_("the account's owner is not in a sales team"))
                 continue
             why = _unavailable(owner, max_open)
             if not why:
